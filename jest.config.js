@@ -1,0 +1,14 @@
+// Native ESM under jest (node --experimental-vm-modules, see the "test" script): graphql-request 7
+// and jose ship ESM only, so the tests load them as ESM rather than transpiling them to CommonJS.
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  // Sources import their siblings as './x.js' (NodeNext); jest resolves those to the .ts files.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', isolatedModules: true }],
+  },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testTimeout: 30000,
+};

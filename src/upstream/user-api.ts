@@ -1,0 +1,26 @@
+import type { SearchUsersParams, SearchUsersResult, User, UserChanges, Whoami } from './types.js';
+
+/** Per-call options every UserApi method accepts. */
+export interface CallOptions {
+  /** Aborts the call (e.g. when the GraphQL client disconnects). */
+  signal?: AbortSignal;
+}
+
+/**
+ * The User API as the rest of the gateway sees it. `UserApiClient` is the implementation that talks
+ * HTTP; everything else depends on this interface only.
+ */
+export interface UserApi {
+  /** @throws UpstreamNotFoundError when the user does not exist or is in another org. */
+  getUser(id: string, options?: CallOptions): Promise<User>;
+  /**
+   * Looks up many users with `GET /batch/users`, in chunks of at most 100 distinct ids.
+   * The result is aligned with `ids` (same length and order, duplicates repeated); null where the
+   * upstream returned no such user.
+   */
+  getUsers(ids: readonly string[], options?: CallOptions): Promise<(User | null)[]>;
+  searchUsers(params: SearchUsersParams, options?: CallOptions): Promise<SearchUsersResult>;
+  /** Never retried: a change is not idempotent from the caller's point of view. */
+  updateUser(id: string, changes: UserChanges, options?: CallOptions): Promise<User>;
+  whoami(options?: CallOptions): Promise<Whoami>;
+}
