@@ -12,5 +12,8 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['warn', 'error'] }],
     },
   },
-  { files: ['src/main.ts', 'src/emulator/main.ts', 'bench/**', 'scripts/**'], rules: { 'no-console': 'off' } },
+  {
+    files: ['src/main.ts', 'src/emulator/main.ts', 'bench/**', 'scripts/**'],
+    rules: { 'no-console': 'off' },
+  },
 );

@@ -1,0 +1,146 @@
+import { badUserInput, toGraphQLError } from '../errors.js';
+import { USER_ROLES, type IdpMapping, type User, type UserRole } from '../upstream/types.js';
+import { builder } from './builder.js';
+
+const ROLE_DESCRIPTIONS: Record<UserRole, string> = {
+  bare: 'No static role: may log in, sees nothing until granted.',
+  user: 'An analyst: reads and works on the organisation’s data.',
+  admin: 'Administers the organisation, its users and API clients.',
+  master: 'The User API’s `master` role.',
+  sat: 'The User API’s `sat` role.',
+};
+
+export const UserRoleEnum = builder.enumType('UserRole', {
+  description: 'The highest static role of a user, as the User API derives it.',
+  values: Object.fromEntries(
+    USER_ROLES.map((role) => [role.toUpperCase(), { value: role, description: ROLE_DESCRIPTIONS[role] }]),
+  ) as Record<Uppercase<UserRole>, { value: UserRole; description: string }>,
+});
+
+const IdpMappingRef = builder.objectRef<IdpMapping>('IdpMapping').implement({
+  description: 'A link between the user and an identity provider account.',
+  fields: (t) => ({
+    idp: t.exposeString('idp', { description: 'The identity provider, e.g. "okta".' }),
+    userIdentityId: t.exposeString('userIdentityId', {
+      description: 'The user’s identity at that provider.',
+    }),
+    organizationId: t.exposeString('organizationId', {
+      nullable: true,
+      description: 'The organisation at that provider, when it has one.',
+    }),
+    ccoId: t.exposeString('ccoId', { nullable: true, description: 'The Cisco.com (CCO) id, when linked.' }),
+    enabled: t.exposeBoolean('enabled', { nullable: true, description: 'Whether this mapping is active.' }),
+  }),
+});
+
+export const UserRef = builder.objectRef<User>('User').implement({
+  description: 'A user of a Cisco XDR organisation.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The user id, e.g. "idb-amp:…" or a bare UUID.' }),
+    orgId: t.exposeID('orgId', { description: 'The organisation the user belongs to.' }),
+    email: t.exposeString('email', { nullable: true, description: 'The login email address.' }),
+    name: t.exposeString('name', { nullable: true, description: 'The display name.' }),
+    nick: t.exposeString('nick', { nullable: true, description: 'The nickname.' }),
+    role: t.expose('role', { type: UserRoleEnum, description: 'The highest static role.' }),
+    roleIds: t.exposeStringList('roleIds', {
+      description: 'Static roles plus custom role ids assigned to the user.',
+    }),
+    piamCustomRoleId: t.exposeString('piamCustomRoleId', {
+      nullable: true,
+      description: 'The custom role assigned in Cisco Security Cloud, when there is one.',
+    }),
+    scopes: t.exposeStringList('scopes', { description: 'The OAuth scopes the user’s role grants.' }),
+    additionalScopes: t.exposeStringList('additionalScopes', {
+      description: 'Scopes granted to this user on top of the role’s.',
+    }),
+    enabled: t.exposeBoolean('enabled', { description: 'Whether the user may log in.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the user was created.' }),
+    updatedAt: t.expose('updatedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the user was last changed.',
+    }),
+    enabledAt: t.expose('enabledAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the user was last enabled.',
+    }),
+    activatedAt: t.expose('activatedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the user activated the account.',
+    }),
+    approvedAt: t.expose('approvedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When an administrator approved the user.',
+    }),
+    blockedAt: t.expose('blockedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the user was last disabled.',
+    }),
+    lastLoggedAt: t.field({
+      type: ['DateTime'],
+      description: 'Recent logins, as the User API records them.',
+      resolve: (user) => user.lastLoggedAt,
+    }),
+    lastLoginAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'The latest login, or null if the user never logged in.',
+      resolve: (user) => latest(user.lastLoggedAt),
+    }),
+    idpMappings: t.field({
+      type: [IdpMappingRef],
+      description: 'Identity provider accounts linked to the user.',
+      resolve: (user) => user.idpMappings,
+    }),
+  }),
+});
+
+function latest(timestamps: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestMs = -Infinity;
+  for (const value of timestamps) {
+    const ms = Date.parse(value);
+    if (ms > bestMs) [best, bestMs] = [value, ms];
+  }
+  return best;
+}
+
+async function loadUser(load: () => Promise<User | null>): Promise<User | null> {
+  try {
+    return await load();
+  } catch (error) {
+    throw toGraphQLError(error);
+  }
+}
+
+builder.queryFields((t) => ({
+  user: t.field({
+    type: UserRef,
+    nullable: true,
+    description: 'The user with this id, or null when it does not exist or is in another organisation.',
+    args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
+    resolve: (_root, { id }, { loaders }) => loadUser(() => loaders.user.load(String(id))),
+  }),
+  users: t.field({
+    type: [UserRef],
+    nullable: { list: false, items: true },
+    description:
+      'The users with these ids, in the same order and of the same length as `ids`; null where a user ' +
+      'does not exist or is not visible. Repeated ids are looked up once.',
+    args: {
+      ids: t.arg.idList({ required: true, description: 'User ids; at most the configured cap (500).' }),
+    },
+    resolve: async (_root, { ids }, { loaders, settings }) => {
+      if (ids.length > settings.maxUserIds) {
+        throw badUserInput(`users(ids:) accepts at most ${settings.maxUserIds} ids, got ${ids.length}`, {
+          maxIds: settings.maxUserIds,
+        });
+      }
+      return Promise.all(ids.map((id) => loadUser(() => loaders.user.load(String(id)))));
+    },
+  }),
+}));
