@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, decodeJwt, errors as joseErrors, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import type { JWK } from 'jose';
+
+export const REGION_HOSTS = {
+  us: 'https://visibility.amp.cisco.com',
+  eu: 'https://visibility.eu.amp.cisco.com',
+  apjc: 'https://visibility.apjc.amp.cisco.com',
+} as const;
+export type Region = keyof typeof REGION_HOSTS;
+
+/** Claim names in the style of IROH's access tokens. */
+export const CLAIMS = {
+  orgId: 'https://schemas.cisco.com/iroh/identity/claims/org/id',
+  userId: 'https://schemas.cisco.com/iroh/identity/claims/user/id',
+  clientId: 'https://schemas.cisco.com/iroh/identity/claims/oauth/client/id',
+  scopes: 'https://schemas.cisco.com/iroh/identity/claims/oauth/scopes',
+  kind: 'https://schemas.cisco.com/iroh/identity/claims/oauth/kind',
+} as const;
+
+export interface Principal {
+  clientId: string;
+  userId: string;
+  orgId: string;
+  scopes: string[];
+}
+
+export interface IssuedToken {
+  accessToken: string;
+  expiresIn: number;
+}
+
+export type VerifyResult = { ok: true; principal: Principal } | { ok: false; reason: string };
+
+export interface TokenService {
+  issue(principal: Principal): Promise<IssuedToken>;
+  verify(token: string): Promise<VerifyResult>;
+  jwks(): { keys: JWK[] };
+}
+
+export async function createTokenService(options: {
+  region: Region;
+  lifetimeSec: number;
+}): Promise<TokenService> {
+  const issuer = REGION_HOSTS[options.region];
+  const { privateKey, publicKey } = await generateKeyPair('RS256');
+  const kid = randomUUID();
+  const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+  // A signature alone would accept a token this process never issued if keys ever leaked or were
+  // reused; the issued set makes "unknown token" a first-class rejection, like the real service.
+  const issued = new Map<string, number>();
+
+  const forgetExpired = () => {
+    const now = Date.now();
+    for (const [jti, expiresAt] of issued) if (expiresAt <= now) issued.delete(jti);
+  };
+
+  return {
+    async issue(principal) {
+      if (issued.size > 1000) forgetExpired();
+      const jti = randomUUID();
+      const iat = Math.floor(Date.now() / 1000);
+      const exp = iat + options.lifetimeSec;
+      const accessToken = await new SignJWT({
+        [CLAIMS.orgId]: principal.orgId,
+        [CLAIMS.userId]: principal.userId,
+        [CLAIMS.clientId]: principal.clientId,
+        [CLAIMS.scopes]: principal.scopes,
+        [CLAIMS.kind]: 'access-token',
+      })
+        .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
+        .setIssuer(issuer)
+        .setAudience(issuer)
+        .setSubject(principal.userId)
+        .setJti(jti)
+        .setIssuedAt(iat)
+        .setNotBefore(iat)
+        .setExpirationTime(exp)
+        .sign(privateKey);
+      issued.set(jti, exp * 1000);
+      return { accessToken, expiresIn: options.lifetimeSec };
+    },
+
+    async verify(token) {
+      let unverified;
+      try {
+        unverified = decodeJwt(token);
+      } catch {
+        return { ok: false, reason: 'the access token is malformed' };
+      }
+      const otherRegions: readonly unknown[] = Object.values(REGION_HOSTS).filter((host) => host !== issuer);
+      if (otherRegions.includes(unverified.iss)) {
+        return { ok: false, reason: 'the access token was issued for another region' };
+      }
+      let payload;
+      try {
+        ({ payload } = await jwtVerify(token, publicKey, {
+          issuer,
+          audience: issuer,
+          algorithms: ['RS256'],
+          requiredClaims: ['exp', 'jti', 'sub'],
+        }));
+      } catch (error) {
+        if (error instanceof joseErrors.JWTExpired)
+          return { ok: false, reason: 'the access token has expired' };
+        return { ok: false, reason: 'the access token is invalid' };
+      }
+      if (typeof payload.jti !== 'string' || !issued.has(payload.jti)) {
+        return { ok: false, reason: 'the access token is unknown' };
+      }
+      const orgId = payload[CLAIMS.orgId];
+      const clientId = payload[CLAIMS.clientId];
+      const scopes = payload[CLAIMS.scopes];
+      if (
+        typeof orgId !== 'string' ||
+        typeof clientId !== 'string' ||
+        typeof payload.sub !== 'string' ||
+        !Array.isArray(scopes) ||
+        !scopes.every((s): s is string => typeof s === 'string')
+      ) {
+        return { ok: false, reason: 'the access token is invalid' };
+      }
+      return { ok: true, principal: { orgId, clientId, userId: payload.sub, scopes } };
+    },
+
+    jwks: () => ({ keys: [structuredClone(publicJwk)] }),
+  };
+}
