@@ -29,7 +29,7 @@ export function createApp(deps: AppDeps): App {
     graphiql: deps.graphiql
       ? {
           title: 'XDR User Gateway',
-          defaultTabs: graphiqlTabs(deps.graphiql.examples),
+          defaultTabs: graphiqlTabs(getSchema(), deps.graphiql.examples),
           shouldPersistHeaders: false,
         }
       : false,

@@ -59,7 +59,10 @@ export class UpstreamRateLimitedError extends UpstreamError {
     /** Seconds to wait, from Retry-After; undefined when the upstream gave none. */
     readonly retryAfterSec: number | undefined,
   ) {
-    super(route, `The User API rate limit is exhausted${retryAfterSec === undefined ? '' : `; retry after ${retryAfterSec}s`}`);
+    super(
+      route,
+      `The User API rate limit is exhausted${retryAfterSec === undefined ? '' : `; retry after ${retryAfterSec}s`}`,
+    );
   }
 }
 

@@ -17,9 +17,10 @@ let browser: Browser | undefined;
 
 afterAll(async () => {
   await browser?.close();
-  if (gateway && gateway.exitCode === null) {
+  if (gateway?.pid && gateway.exitCode === null) {
     const exited = new Promise((resolve) => gateway?.once('exit', resolve));
-    gateway.kill('SIGTERM');
+    // npm runs the gateway as a child: signal the whole process group it leads.
+    process.kill(-gateway.pid, 'SIGTERM');
     await exited;
   }
 });
@@ -30,7 +31,7 @@ function startGateway(): Promise<string> {
     gateway = spawn('npm', ['start', '--silent'], {
       env: { ...process.env, PORT: '0', EMULATOR_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: false,
+      detached: true,
     });
     let output = '';
     const onData = (chunk: Buffer) => {
@@ -66,9 +67,13 @@ browserTest(
     await run.waitFor({ timeout: 30_000 });
     await run.click();
     // A string, evaluated in the page: this project's TypeScript has no DOM types.
-    await page.waitForFunction(`document.querySelector('.graphiql-response')?.textContent?.includes('orgId')`, null, {
-      timeout: 20_000,
-    });
+    await page.waitForFunction(
+      `document.querySelector('.graphiql-response')?.textContent?.includes('orgId')`,
+      null,
+      {
+        timeout: 20_000,
+      },
+    );
     const text = (await page.locator('.graphiql-response').innerText()).replace(/\s+/g, ' ');
     expect(text).toMatch(/"user": \{ "id": "[^"]+", "orgId"/);
     expect(text).not.toMatch(/"errors"/);

@@ -74,12 +74,17 @@ describe('batching', () => {
     ];
     const distinct = new Set([...Array.from({ length: 50 }, (_, i) => idOf(i)), ...listIds]);
     expect(distinct.size).toBe(131);
-    const aliases = Array.from({ length: 50 }, (_, i) => `u${i}: user(id: "${idOf(i)}") { id email }`).join('\n');
-    const res = await gw.post(`query($ids: [ID!]!) { ${aliases} list: users(ids: $ids) { id } }`, { ids: listIds });
+    const aliases = Array.from({ length: 50 }, (_, i) => `u${i}: user(id: "${idOf(i)}") { id email }`).join(
+      '\n',
+    );
+    const res = await gw.post(`query($ids: [ID!]!) { ${aliases} list: users(ids: $ids) { id } }`, {
+      ids: listIds,
+    });
 
     expect(res.errors).toBeUndefined();
     const data = res.data as Record<string, { id: string } | null> & { list: ({ id: string } | null)[] };
-    for (let i = 0; i < 50; i++) expect(data[`u${i}`]).toEqual({ id: idOf(i), email: org1[i]?.['user-email'] ?? null });
+    for (let i = 0; i < 50; i++)
+      expect(data[`u${i}`]).toEqual({ id: idOf(i), email: org1[i]?.['user-email'] ?? null });
     expect(data.list).toEqual(listIds.map((id) => (id === unknown ? null : { id })));
 
     const stats = await gw.emulator.stats();

@@ -18,7 +18,12 @@ function newRequestContext(): GraphQLContext {
 }
 
 async function run(context: GraphQLContext, document: string, variables?: Record<string, unknown>) {
-  const result = await execute({ schema: getSchema(), document: parse(document), contextValue: context, variableValues: variables });
+  const result = await execute({
+    schema: getSchema(),
+    document: parse(document),
+    contextValue: context,
+    variableValues: variables,
+  });
   expect(result.errors).toBeUndefined();
   return result.data as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
@@ -30,27 +35,38 @@ describe('per-request loaders', () => {
     const ids = page.searchUsers.nodes.map((n: { id: string }) => n.id);
     const again = await run(context, 'query($ids: [ID!]!) { users(ids: $ids) { id name } }', { ids });
     expect(again.users).toEqual(page.searchUsers.nodes);
-    expect((await gw.emulator.stats()).calls).toEqual(expect.objectContaining({ searchUsers: 1, batchUsers: 0 }));
+    expect((await gw.emulator.stats()).calls).toEqual(
+      expect.objectContaining({ searchUsers: 1, batchUsers: 0 }),
+    );
   });
 
   it('the viewer from me is primed', async () => {
     const context = newRequestContext();
     const me = await run(context, '{ me { user { id email } } }');
-    const lookup = await run(context, 'query($id: ID!) { user(id: $id) { id email } }', { id: me.me.user.id });
+    const lookup = await run(context, 'query($id: ID!) { user(id: $id) { id email } }', {
+      id: me.me.user.id,
+    });
     expect(lookup.user).toEqual(me.me.user);
     expect((await gw.emulator.stats()).calls).toEqual(expect.objectContaining({ whoami: 1, batchUsers: 0 }));
   });
 
   it('after updateUser nothing in the request serves the old values, and the new ones cost nothing', async () => {
     const context = newRequestContext();
-    const { searchUsers } = await run(context, '{ searchUsers(first: 1, filter: { roles: [USER] }) { nodes { id nick } } }');
+    const { searchUsers } = await run(
+      context,
+      '{ searchUsers(first: 1, filter: { roles: [USER] }) { nodes { id nick } } }',
+    );
     const id = searchUsers.nodes[0].id as string;
     const before = await run(context, 'query($id: ID!) { user(id: $id) { nick } }', { id });
     const nick = `${before.user.nick ?? 'nick'}-changed`;
-    await run(context, 'mutation($id: ID!, $nick: String!) { updateUser(id: $id, input: { nick: $nick }) { __typename } }', {
-      id,
-      nick,
-    });
+    await run(
+      context,
+      'mutation($id: ID!, $nick: String!) { updateUser(id: $id, input: { nick: $nick }) { __typename } }',
+      {
+        id,
+        nick,
+      },
+    );
     const after = await run(context, 'query($id: ID!) { user(id: $id) { nick } }', { id });
     expect(after.user.nick).toBe(nick);
     expect((await gw.emulator.stats()).calls).toEqual(
@@ -60,7 +76,9 @@ describe('per-request loaders', () => {
 
   it('a fresh request does not see another request’s loader', async () => {
     const { searchUsers } = await run(newRequestContext(), '{ searchUsers(first: 1) { nodes { id } } }');
-    await run(newRequestContext(), 'query($id: ID!) { user(id: $id) { id } }', { id: searchUsers.nodes[0].id });
+    await run(newRequestContext(), 'query($id: ID!) { user(id: $id) { id } }', {
+      id: searchUsers.nodes[0].id,
+    });
     expect((await gw.emulator.stats()).calls.batchUsers).toBe(1);
   });
 });

@@ -76,10 +76,18 @@ describe('searchUsers', () => {
 
   it.each([
     ['a garbage cursor', { after: 'not-a-cursor!' }, '`after` is not a cursor of searchUsers'],
-    ['a forged cursor', { after: Buffer.from('{"v":1,"q":1,"o":-4}').toString('base64url') }, '`after` is not a cursor of searchUsers'],
+    [
+      'a forged cursor',
+      { after: Buffer.from('{"v":1,"q":1,"o":-4}').toString('base64url') },
+      '`after` is not a cursor of searchUsers',
+    ],
     ['first: 0', { first: 0 }, 'first must be between 1 and 100, got 0'],
     ['first: 101', { first: 101 }, 'first must be between 1 and 100, got 101'],
-    ['an empty roles list', { filter: { roles: [] } }, 'filter.roles must not be empty; omit it to match every role'],
+    [
+      'an empty roles list',
+      { filter: { roles: [] } },
+      'filter.roles must not be empty; omit it to match every role',
+    ],
   ])('%s is BAD_USER_INPUT with no upstream call', async (_name, variables, message) => {
     const res = await gw.post(
       'query($filter: UserFilter, $first: Int, $after: String) { searchUsers(filter: $filter, first: $first, after: $after) { totalCount } }',
@@ -96,9 +104,12 @@ describe('searchUsers', () => {
     const { searchUsers } = await gw.client.searchUsers({ first: 2, filter: { enabled: true } });
     const cursor = searchUsers.pageInfo.endCursor as string;
     await gw.emulator.resetStats();
-    const res = await gw.post('query($after: String) { searchUsers(first: 2, after: $after) { totalCount } }', {
-      after: cursor,
-    });
+    const res = await gw.post(
+      'query($after: String) { searchUsers(first: 2, after: $after) { totalCount } }',
+      {
+        after: cursor,
+      },
+    );
     expect(res.errors?.[0]).toEqual(
       expect.objectContaining({
         message: '`after` belongs to a search with another filter or order',

@@ -8,8 +8,16 @@ let adminOwnerId: string;
 
 beforeAll(async () => {
   gw = await startTestGateway();
-  readonly = await startTestGateway({ clientId: 'client-demo-readonly', clientSecret: 'demo-readonly-secret' });
-  const users = await restSearch(gw.emulator, 'client-demo-admin', { limit: 50 }, { role: 'user', 'enabled?': true });
+  readonly = await startTestGateway({
+    clientId: 'client-demo-readonly',
+    clientSecret: 'demo-readonly-secret',
+  });
+  const users = await restSearch(
+    gw.emulator,
+    'client-demo-admin',
+    { limit: 50 },
+    { role: 'user', 'enabled?': true },
+  );
   target = String(users[0]?.['user-id']);
   adminOwnerId = (await gw.client.me()).me.user.id;
 });
@@ -29,7 +37,9 @@ describe('updateUser', () => {
     });
     const { user: after } = await gw.client.getUser(target);
     expect(after).toEqual({ ...before, name: 'Ada Lovelace', nick: 'ada', updatedAt: expect.any(String) });
-    expect(Date.parse(String(after?.updatedAt))).toBeGreaterThanOrEqual(Date.parse(String(before?.updatedAt ?? 0)));
+    expect(Date.parse(String(after?.updatedAt))).toBeGreaterThanOrEqual(
+      Date.parse(String(before?.updatedAt ?? 0)),
+    );
     const stats = await gw.emulator.stats();
     expect(stats.calls.changeUser).toBe(1);
     expect(stats.calls.getUser).toBe(0);
@@ -38,7 +48,9 @@ describe('updateUser', () => {
   it('disables and enables a user, and changes the role', async () => {
     const off = await gw.client.updateUser(target, { enabled: false });
     expect(off.updateUser).toEqual(
-      expect.objectContaining({ user: expect.objectContaining({ enabled: false, blockedAt: expect.any(String) }) }),
+      expect.objectContaining({
+        user: expect.objectContaining({ enabled: false, blockedAt: expect.any(String) }),
+      }),
     );
     const on = await gw.client.updateUser(target, { enabled: true, role: 'ADMIN' });
     expect(on.updateUser).toEqual(
@@ -50,7 +62,9 @@ describe('updateUser', () => {
   });
 
   it('an unknown user is a NotFoundError', async () => {
-    const { updateUser } = await gw.client.updateUser('idb-amp:00000000-0000-0000-0000-00000000cafe', { nick: 'x' });
+    const { updateUser } = await gw.client.updateUser('idb-amp:00000000-0000-0000-0000-00000000cafe', {
+      nick: 'x',
+    });
     expect(updateUser).toEqual({
       __typename: 'NotFoundError',
       message: 'No user idb-amp:00000000-0000-0000-0000-00000000cafe in this organisation',

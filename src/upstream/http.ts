@@ -1,0 +1,260 @@
+// The one place that moves bytes to and from the User API. It owns the keep-alive pool, the
+// per-attempt deadline, the body cap and the translation of every transport failure into a typed
+// UpstreamError. Route-level meaning (401 replay, 404, 400 reasons) belongs to the callers.
+import { Pool } from 'undici';
+import type { z } from 'zod';
+import {
+  UpstreamMalformedError,
+  UpstreamRateLimitedError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from './errors.js';
+import type { UpstreamError } from './errors.js';
+import { NOOP_LOGGER } from './logger.js';
+import type { UpstreamLogger } from './logger.js';
+import { describeIssues } from './payloads.js';
+
+export const DEFAULT_CONNECTIONS = 16;
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface UpstreamHttpOptions {
+  /** Origin plus an optional path prefix, e.g. `https://visibility.amp.cisco.com`. */
+  baseUrl: string;
+  /** Keep-alive connections to the upstream. Default 16. */
+  connections?: number;
+  /** Larger response bodies are refused (a 2xx becomes UpstreamMalformedError). Default 10 MiB. */
+  maxBodyBytes?: number;
+  logger?: UpstreamLogger;
+}
+
+export interface UpstreamRequest {
+  /** Route name for errors and logs, e.g. "getUser"; never a URL. */
+  route: string;
+  method: 'GET' | 'POST';
+  /** Path below the base URL, starting with "/"; path segments already percent-encoded. */
+  path: string;
+  query?: URLSearchParams;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Deadline of this attempt, from sending the request to the end of the body. */
+  timeoutMs: number;
+  /** The caller's signal: its abort cancels the attempt and rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The whole body; undefined when it was larger than the cap (and was discarded). */
+  body: Buffer | undefined;
+}
+
+/**
+ * A keep-alive connection pool to one upstream origin, shared by the token manager and the client
+ * so that both reuse the same sockets. Close it once, when the process stops.
+ */
+export class UpstreamHttp {
+  /** The base URL without a trailing slash. */
+  readonly baseUrl: string;
+  readonly #pool: Pool;
+  readonly #basePath: string;
+  readonly #maxBodyBytes: number;
+  readonly #logger: UpstreamLogger;
+
+  constructor(options: UpstreamHttpOptions) {
+    const url = new URL(options.baseUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new TypeError('the upstream base URL must be http(s)');
+    }
+    this.baseUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    this.#basePath = url.pathname.replace(/\/+$/, '');
+    this.#pool = new Pool(url.origin, { connections: options.connections ?? DEFAULT_CONNECTIONS });
+    this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.#logger = options.logger ?? NOOP_LOGGER;
+  }
+
+  /**
+   * Sends one attempt and reads the whole (capped) body, whatever the status. Rejects with
+   * UpstreamTimeoutError or UpstreamUnavailableError on transport failures, or with the caller's
+   * abort reason when the caller's signal aborts.
+   */
+  async send(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const { route, signal, timeoutMs } = request;
+    signal?.throwIfAborted();
+    const started = performance.now();
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, timeoutMs);
+    const onCallerAbort = () => attempt.abort();
+    signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+    try {
+      const query = request.query?.toString();
+      const response = await this.#pool.request({
+        method: request.method,
+        path: `${this.#basePath}${request.path}${query ? `?${query}` : ''}`,
+        headers: { 'user-agent': 'xdr-user-gateway', ...request.headers },
+        body: request.body,
+        signal: attempt.signal,
+        // Backstops for the deadline above; whichever fires first, the outcome is a timeout.
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const body = await this.#readBody(response.body, response.headers['content-length']);
+      this.#logger.debug(
+        { route, status: response.statusCode, ms: Math.round(performance.now() - started) },
+        'upstream call',
+      );
+      return { status: response.statusCode, headers: response.headers, body };
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      const failure = timedOut
+        ? new UpstreamTimeoutError(route, `The User API did not answer ${route} within ${timeoutMs} ms`)
+        : transportFailure(route, error);
+      this.#logger.warn(
+        { route, kind: failure.kind, code: errorCode(error), ms: Math.round(performance.now() - started) },
+        'upstream call failed',
+      );
+      throw failure;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  /** Stops the pool; requests still running finish first (each has a deadline). */
+  async close(): Promise<void> {
+    if (!this.#pool.closed) await this.#pool.close();
+  }
+
+  async #readBody(
+    body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown },
+    declaredLength: string | string[] | undefined,
+  ): Promise<Buffer | undefined> {
+    // Every path either reads the body to its end or destroys it, so the socket goes back to the
+    // pool (or is closed) and never stays pinned by an unread body.
+    if (typeof declaredLength === 'string' && Number(declaredLength) > this.#maxBodyBytes) {
+      body.destroy();
+      return undefined;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > this.#maxBodyBytes) {
+        body.destroy();
+        return undefined;
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, size);
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  return typeof error.code === 'string' ? error.code : undefined;
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/**
+ * A transport error as a typed one. The original is not attached as `cause`: its message names the
+ * host and port, which must not travel with our errors.
+ */
+function transportFailure(route: string, error: unknown): UpstreamError {
+  const code = errorCode(error);
+  if (code && TIMEOUT_CODES.has(code)) {
+    return new UpstreamTimeoutError(route, `The User API did not answer ${route} in time`);
+  }
+  const reason = code && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'transport error';
+  return new UpstreamUnavailableError(route, `The User API could not be reached for ${route} (${reason})`);
+}
+
+function isJsonContentType(value: string | string[] | undefined): boolean {
+  // No content type at all is tolerated (the body must still parse); a declared non-JSON type, such
+  // as a proxy's HTML error page, is not.
+  if (value === undefined) return true;
+  const type = (Array.isArray(value) ? value[0] : value)?.split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+/** The parsed JSON body of a response, or undefined when it is absent, oversized or not JSON. */
+export function jsonBody(response: UpstreamResponse): unknown {
+  if (!response.body || response.body.length === 0) return undefined;
+  if (!isJsonContentType(response.headers['content-type'])) return undefined;
+  try {
+    return JSON.parse(response.body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The validated domain value of a 2xx response. Anything else than JSON of the expected shape
+ * (HTML, truncated or oversized bodies, schema drift) is UpstreamMalformedError.
+ */
+export function parsePayload<S extends z.ZodType>(
+  route: string,
+  response: UpstreamResponse,
+  schema: S,
+): z.output<S> {
+  if (response.body === undefined) {
+    throw new UpstreamMalformedError(route, `The User API answered ${route} with an oversized body`);
+  }
+  if (!isJsonContentType(response.headers['content-type'])) {
+    throw new UpstreamMalformedError(route, `The User API answered ${route} with a non-JSON body`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(response.body.toString('utf8'));
+  } catch {
+    throw new UpstreamMalformedError(route, `The User API answered ${route} with invalid JSON`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new UpstreamMalformedError(
+      route,
+      `The User API answered ${route} with an unexpected shape at ${describeIssues(parsed.error)}`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Seconds to wait from a Retry-After header: delta-seconds or an HTTP date. Undefined when absent
+ * or unreadable.
+ */
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  const raw = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!raw) return undefined;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const date = Date.parse(raw);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/**
+ * The typed error of a status no route gives a meaning of its own: 429, 5xx and anything
+ * unexpected. Callers handle 400/401/403/404 first.
+ */
+export function statusFailure(route: string, response: UpstreamResponse): UpstreamError {
+  const { status } = response;
+  if (status === 429) {
+    return new UpstreamRateLimitedError(route, parseRetryAfter(response.headers['retry-after']));
+  }
+  if (status >= 500) {
+    return new UpstreamUnavailableError(route, `The User API failed ${route} with status ${status}`, status);
+  }
+  return new UpstreamUnavailableError(
+    route,
+    `The User API answered ${route} with unexpected status ${status}`,
+    status,
+  );
+}
