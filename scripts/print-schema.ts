@@ -1,9 +1,18 @@
-// Writes schema/schema.graphql from the code (npm run schema). test/unit/schema-drift.test.ts fails
-// when the committed file differs from what this prints.
+// Writes the printed schemas from the code (npm run schema); test/unit/schema-drift.test.ts fails
+// when a committed file differs from what this prints:
+// - schema/schema.graphql: the client-facing API (what codegen and clients use);
+// - schema/subgraph.graphql: the Federation v2 subgraph SDL (`_service { sdl }`), for composition.
 import { writeFileSync } from 'node:fs';
+import { printSubgraphSchema } from '@apollo/subgraph';
 import { printSchema } from 'graphql';
-import { getSchema } from '../src/schema/index.js';
+import { getApiSchema, getSchema } from '../src/schema/index.js';
 
-const target = new URL('../schema/schema.graphql', import.meta.url);
-writeFileSync(target, printSchema(getSchema()) + '\n');
-console.log(`wrote ${target.pathname}`);
+const outputs = {
+  'schema.graphql': printSchema(getApiSchema()) + '\n',
+  'subgraph.graphql': printSubgraphSchema(getSchema()) + '\n',
+};
+for (const [name, sdl] of Object.entries(outputs)) {
+  const target = new URL(`../schema/${name}`, import.meta.url);
+  writeFileSync(target, sdl);
+  console.log(`wrote ${target.pathname}`);
+}

@@ -1,8 +1,26 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createAuthenticator, type Authenticate } from './auth/authenticate.js';
 import { createContext, type GraphQLContext } from './context.js';
 import { graphiqlTabs, type ExampleIds } from './graphiql-tabs.js';
+import { createLogger, type Logger } from './logger.js';
+import type { ReadinessReport } from './observability/health.js';
+import type { Metrics } from './observability/metrics.js';
+import { useObservability } from './observability/plugin.js';
 import { getSchema } from './schema/index.js';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_BODY_BYTES,
+  authenticationOf,
+  useAuthentication,
+  useBodyLimit,
+  useCsrfPrevention,
+  useNoIntrospection,
+  useOperationLimits,
+  useValidationCodes,
+  type OperationLimits,
+} from './security/plugins.js';
+import { yogaLogger } from './security/yoga-logger.js';
 import type { UserApi } from './upstream/user-api.js';
 
 export interface AppDeps {
@@ -11,17 +29,69 @@ export interface AppDeps {
   maxUserIds?: number;
   /** GraphiQL with example tabs for these ids; false turns GraphiQL off. */
   graphiql?: { examples: ExampleIds } | false;
+  /** Deadline of all upstream calls of one operation (default 15 000, see context.ts). */
+  operationDeadlineMs?: number;
+  /** Caller authentication (AUTH_MODE); default none: every caller is anonymous with all scopes. */
+  authenticate?: Authenticate;
+  /** Audit events and security logs; default silent. */
+  logger?: Logger;
+  security?: SecurityOptions;
+  /** /metrics, /readyz and tracing (see src/observability/); /healthz is always served. */
+  observability?: ObservabilityDeps;
+}
+
+export interface ObservabilityDeps {
+  /** Counts operations and serves GET /metrics. */
+  metrics?: Metrics;
+  /** Backs GET /readyz (see createReadiness). */
+  readiness?: () => Promise<ReadinessReport>;
+  /** A span per operation, continuing the caller's traceparent (an SDK must be started). */
+  tracing?: boolean;
+}
+
+/** Hardening of the HTTP and GraphQL layer; every default is the safe one except introspection. */
+export interface SecurityOptions {
+  limits?: Partial<OperationLimits>;
+  /** Request body cap in bytes (413 beyond). Default 102 400. */
+  maxBodyBytes?: number;
+  /** Schema introspection; default true (main.ts turns it off with NODE_ENV=production). */
+  introspection?: boolean;
 }
 
 export type App = YogaServerInstance<Record<string, never>, GraphQLContext>;
 
 /** Builds the gateway's HTTP handler. No listening, no environment reads: see main.ts. */
 export function createApp(deps: AppDeps): App {
-  const settings = { maxUserIds: deps.maxUserIds ?? 500 };
+  const settings = { maxUserIds: deps.maxUserIds ?? 500, operationDeadlineMs: deps.operationDeadlineMs };
+  const logger = deps.logger ?? createLogger({ level: 'silent' });
+  const security = deps.security ?? {};
   return createYoga<Record<string, never>, GraphQLContext>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
-    context: ({ request }) => createContext(deps.api, settings, request),
+    context: ({ request }) => {
+      const authenticated = authenticationOf(request);
+      // Fail closed: a request that skipped authentication never reaches a resolver.
+      if (!authenticated) throw new Error('request was not authenticated');
+      return createContext(deps.api, settings, request, { ...authenticated, logger });
+    },
+    plugins: [
+      // Probes and scrapes first: they need no CSRF header and no caller token.
+      useObservability({ ...deps.observability, logger, graphqlEndpoint: '/graphql' }),
+      // Cheapest rejections first; all of them before the body is parsed.
+      useCsrfPrevention(),
+      useAuthentication(deps.authenticate ?? createAuthenticator({ mode: 'none' })),
+      useBodyLimit(security.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
+      useOperationLimits({ ...DEFAULT_LIMITS, ...security.limits }),
+      ...(security.introspection === false ? [useNoIntrospection()] : []),
+      useValidationCodes(),
+    ],
+    // One operation per request: a batch would multiply every limit above.
+    batching: false,
+    // No file uploads in this API; multipart bodies are refused rather than parsed.
+    multipart: false,
+    // Never the original message or stack, whatever NODE_ENV says (Yoga unmasks in development).
+    maskedErrors: { isDev: false },
+    logging: yogaLogger(logger),
     landingPage: false,
     // GraphiQL's assets are served from this package, not a CDN: it works offline and behind
     // strict egress rules.

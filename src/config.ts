@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import type { AuthConfig } from './auth/authenticate.js';
+import type { CacheSettings } from './cache/create-cache.js';
+import { DEFAULT_LIMITS, DEFAULT_MAX_BODY_BYTES, type OperationLimits } from './security/plugins.js';
 import { REGIONS, resolveBaseUrl, type Region } from './upstream/regions.js';
 
 // The only reader of process.env (through main.ts). Every setting, its default and its meaning is
@@ -14,8 +17,66 @@ export interface Config {
   upstream: UpstreamConfig;
   /** Per-attempt timeout of an upstream call. */
   upstreamTimeoutMs: number;
+  /** Upstream resilience: deadline per operation, read retries, circuit breaker, body cap. */
+  resilience: ResilienceConfig;
   /** Most ids one `users(ids:)` field accepts. */
   maxUserIds: number;
+  /** NODE_ENV=production: introspection and GraphiQL default to off. */
+  production: boolean;
+  /** Caller authentication (AUTH_MODE and its settings). */
+  auth: AuthConfig;
+  /** Cross-request user cache, coalescing and quota guard; undefined when CACHE_ENABLED=false. */
+  cache: CacheSettings | undefined;
+  security: {
+    limits: OperationLimits;
+    maxBodyBytes: number;
+    introspection: boolean;
+    graphiql: boolean;
+  };
+  /** Logs, probes, shutdown and tracing (src/observability/). */
+  operations: OperationsConfig;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface OperationsConfig {
+  logLevel: string;
+  /** How long one /readyz outcome is served to every probe (0: check every time). */
+  readinessCacheMs: number;
+  /** After SIGTERM/SIGINT, in-flight requests get this long before their connections are cut. */
+  shutdownTimeoutMs: number;
+  /**
+   * OpenTelemetry traces: on when OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT or OTEL_TRACES_EXPORTER asks
+   * for an exporter (and OTEL_SDK_DISABLED is not true). The SDK reads the OTEL_* settings itself.
+   */
+  tracing: boolean;
+  /** OTEL_SERVICE_NAME, default xdr-user-gateway. */
+  serviceName: string;
+}
+
+/** Algorithms a JWKS can verify; symmetric ones (HS*) and "none" are never accepted. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
+
+export interface ResilienceConfig {
+  operationDeadlineMs: number;
+  retryMaxAttempts: number;
+  retryBaseDelayMs: number;
+  maxRetryAfterSec: number;
+  retryBudgetPercent: number;
+  breakerFailures: number;
+  breakerCooldownMs: number;
+  maxBodyBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -53,6 +114,32 @@ const positiveInt = (name: string, fallback: number, max: number) =>
       return n;
     });
 
+const intInRange = (name: string, fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const n = Number(value);
+      if (!/^\d+$/.test(value) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be an integer ${min}-${max}, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const bool = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return undefined;
+      if (value === 'true' || value === '1') return true;
+      if (value === 'false' || value === '0') return false;
+      ctx.addIssue({ code: 'custom', message: `${name} must be true or false, got "${value}"` });
+      return z.NEVER;
+    });
+
 const envSchema = z.object({
   HOST: z.string().optional(),
   PORT: port('PORT', 4000),
@@ -63,6 +150,79 @@ const envSchema = z.object({
   XDR_CLIENT_SECRET: z.string().optional(),
   UPSTREAM_TIMEOUT_MS: positiveInt('UPSTREAM_TIMEOUT_MS', 10_000, 300_000),
   USERS_MAX_IDS: positiveInt('USERS_MAX_IDS', 500, 10_000),
+  UPSTREAM_OPERATION_DEADLINE_MS: positiveInt('UPSTREAM_OPERATION_DEADLINE_MS', 15_000, 600_000),
+  UPSTREAM_RETRY_MAX_ATTEMPTS: positiveInt('UPSTREAM_RETRY_MAX_ATTEMPTS', 3, 10),
+  UPSTREAM_RETRY_BASE_DELAY_MS: intInRange('UPSTREAM_RETRY_BASE_DELAY_MS', 100, 0, 60_000),
+  UPSTREAM_MAX_RETRY_AFTER_SEC: intInRange('UPSTREAM_MAX_RETRY_AFTER_SEC', 2, 0, 60),
+  UPSTREAM_RETRY_BUDGET_PERCENT: intInRange('UPSTREAM_RETRY_BUDGET_PERCENT', 20, 0, 100),
+  UPSTREAM_BREAKER_FAILURES: positiveInt('UPSTREAM_BREAKER_FAILURES', 5, 1000),
+  UPSTREAM_BREAKER_COOLDOWN_MS: positiveInt('UPSTREAM_BREAKER_COOLDOWN_MS', 5_000, 600_000),
+  UPSTREAM_MAX_BODY_BYTES: positiveInt('UPSTREAM_MAX_BODY_BYTES', 10 * 1024 * 1024, 1024 * 1024 * 1024),
+  NODE_ENV: z.string().optional(),
+  AUTH_MODE: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || ['none', 'jwt', 'forward'].includes(v), {
+      message: 'AUTH_MODE must be none, jwt or forward',
+    }),
+  AUTH_ALLOW_NONE: bool('AUTH_ALLOW_NONE'),
+  AUTH_JWKS_URL: z.string().optional(),
+  AUTH_ISSUER: z.string().optional(),
+  AUTH_AUDIENCE: z.string().optional(),
+  AUTH_ALGORITHMS: z
+    .string()
+    .optional()
+    .refine((v) => !v || v.split(',').every((a) => ASYMMETRIC_ALGORITHMS.includes(a.trim())), {
+      message: `AUTH_ALGORITHMS must be a comma-separated list of ${ASYMMETRIC_ALGORITHMS.join(', ')}`,
+    }),
+  AUTH_CLOCK_TOLERANCE_SEC: z
+    .string()
+    .optional()
+    .refine((v) => !v || (/^\d+$/.test(v) && Number(v) <= 300), {
+      message: 'AUTH_CLOCK_TOLERANCE_SEC must be an integer 0-300',
+    }),
+  LIMIT_MAX_DEPTH: positiveInt('LIMIT_MAX_DEPTH', DEFAULT_LIMITS.maxDepth, 100),
+  LIMIT_MAX_ALIASES: positiveInt('LIMIT_MAX_ALIASES', DEFAULT_LIMITS.maxAliases, 10_000),
+  LIMIT_MAX_TOKENS: positiveInt('LIMIT_MAX_TOKENS', DEFAULT_LIMITS.maxTokens, 1_000_000),
+  LIMIT_MAX_DIRECTIVES: positiveInt('LIMIT_MAX_DIRECTIVES', DEFAULT_LIMITS.maxDirectives, 10_000),
+  LIMIT_MAX_COST: positiveInt('LIMIT_MAX_COST', DEFAULT_LIMITS.maxCost, 100_000_000),
+  MAX_BODY_BYTES: positiveInt('MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, 100_000_000),
+  GRAPHQL_INTROSPECTION: bool('GRAPHQL_INTROSPECTION'),
+  GRAPHIQL: bool('GRAPHIQL'),
+  CACHE_ENABLED: bool('CACHE_ENABLED'),
+  CACHE_TTL_MS: positiveInt('CACHE_TTL_MS', 30_000, 3_600_000),
+  CACHE_MAX_ENTRIES: positiveInt('CACHE_MAX_ENTRIES', 50_000, 10_000_000),
+  CACHE_COALESCE_WINDOW_MS: intInRange('CACHE_COALESCE_WINDOW_MS', 1, 0, 1_000),
+  REDIS_URL: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^rediss?:\/\/[^\s]+$/.test(v), {
+      message: 'REDIS_URL must be a redis:// or rediss:// URL',
+    }),
+  QUOTA_PER_HOUR: intInRange('QUOTA_PER_HOUR', 8_000, 0, 10_000_000),
+  QUOTA_GUARD_RATIO: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return 0.95;
+      const n = Number(value);
+      if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(value) || n <= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `QUOTA_GUARD_RATIO must be a number in (0, 1], got "${value}"`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  LOG_LEVEL: z
+    .string()
+    .optional()
+    .refine((v) => !v || LOG_LEVELS.includes(v), {
+      message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`,
+    }),
+  READINESS_CACHE_MS: intInRange('READINESS_CACHE_MS', 10_000, 0, 600_000),
+  SHUTDOWN_TIMEOUT_MS: intInRange('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
 });
 
 /**
@@ -74,13 +234,113 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => issue.message);
   const e = parsed.success ? parsed.data : undefined;
   const upstream = resolveUpstream(env, problems);
-  if (!e || !upstream || problems.length > 0) throw new ConfigError(problems);
+  const production = env.NODE_ENV === 'production';
+  const auth = resolveAuth(env, upstream?.mode, production, problems);
+  const introspection = e?.GRAPHQL_INTROSPECTION ?? !production;
+  const graphiql = e?.GRAPHIQL ?? !production;
+  if (graphiql && !introspection) {
+    problems.push('GRAPHIQL=true needs introspection: set GRAPHQL_INTROSPECTION=true as well');
+  }
+  if (!e || !upstream || !auth || problems.length > 0) throw new ConfigError(problems);
   return {
     host: e.HOST || '127.0.0.1',
     port: e.PORT,
     upstream: upstream.mode === 'emulator' ? { mode: 'emulator', emulatorPort: e.EMULATOR_PORT } : upstream,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    resilience: {
+      operationDeadlineMs: e.UPSTREAM_OPERATION_DEADLINE_MS,
+      retryMaxAttempts: e.UPSTREAM_RETRY_MAX_ATTEMPTS,
+      retryBaseDelayMs: e.UPSTREAM_RETRY_BASE_DELAY_MS,
+      maxRetryAfterSec: e.UPSTREAM_MAX_RETRY_AFTER_SEC,
+      retryBudgetPercent: e.UPSTREAM_RETRY_BUDGET_PERCENT,
+      breakerFailures: e.UPSTREAM_BREAKER_FAILURES,
+      breakerCooldownMs: e.UPSTREAM_BREAKER_COOLDOWN_MS,
+      maxBodyBytes: e.UPSTREAM_MAX_BODY_BYTES,
+    },
     maxUserIds: e.USERS_MAX_IDS,
+    production,
+    auth,
+    cache:
+      e.CACHE_ENABLED === false
+        ? undefined
+        : {
+            ttlMs: e.CACHE_TTL_MS,
+            maxEntries: e.CACHE_MAX_ENTRIES,
+            coalesceWindowMs: e.CACHE_COALESCE_WINDOW_MS,
+            redisUrl: e.REDIS_URL || undefined,
+            quotaPerHour: e.QUOTA_PER_HOUR,
+            quotaGuardRatio: e.QUOTA_GUARD_RATIO,
+          },
+    security: {
+      limits: {
+        maxDepth: e.LIMIT_MAX_DEPTH,
+        maxAliases: e.LIMIT_MAX_ALIASES,
+        maxTokens: e.LIMIT_MAX_TOKENS,
+        maxDirectives: e.LIMIT_MAX_DIRECTIVES,
+        maxCost: e.LIMIT_MAX_COST,
+      },
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      introspection,
+      graphiql,
+    },
+    operations: {
+      logLevel: e.LOG_LEVEL || 'info',
+      readinessCacheMs: e.READINESS_CACHE_MS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      tracing: tracingRequested(env),
+      serviceName: env.OTEL_SERVICE_NAME || 'xdr-user-gateway',
+    },
+  };
+}
+
+/** Whether the standard OpenTelemetry environment asks for trace export. */
+function tracingRequested(env: Record<string, string | undefined>): boolean {
+  if ((env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() === 'true') return false;
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (exporters.includes('none')) return false;
+  return (
+    exporters.length > 0 || !!env.OTEL_EXPORTER_OTLP_ENDPOINT || !!env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+  );
+}
+
+function resolveAuth(
+  env: Record<string, string | undefined>,
+  upstreamMode: 'emulator' | 'cisco' | undefined,
+  production: boolean,
+  problems: string[],
+): AuthConfig | undefined {
+  const mode = env.AUTH_MODE || 'none';
+  const clockToleranceSec = Number(env.AUTH_CLOCK_TOLERANCE_SEC || 5);
+  if (mode === 'none') {
+    // An open door is fine in front of the embedded emulator, never in front of a real org.
+    if (upstreamMode === 'cisco' && production) {
+      problems.push('AUTH_MODE=none is refused with NODE_ENV=production against Cisco: use jwt or forward');
+    } else if (upstreamMode === 'cisco' && env.AUTH_ALLOW_NONE !== 'true' && env.AUTH_ALLOW_NONE !== '1') {
+      problems.push(
+        'AUTH_MODE=none against Cisco needs AUTH_ALLOW_NONE=true (or use AUTH_MODE=jwt or forward)',
+      );
+    }
+    return { mode: 'none' };
+  }
+  if (mode === 'forward') return { mode: 'forward', clockToleranceSec };
+  if (mode !== 'jwt') return undefined;
+  const before = problems.length;
+  const jwksUrl = env.AUTH_JWKS_URL || '';
+  if (!jwksUrl) problems.push('AUTH_JWKS_URL is required with AUTH_MODE=jwt');
+  else if (!isHttpUrl(jwksUrl, { query: true })) problems.push('AUTH_JWKS_URL must be an http(s) URL');
+  if (!env.AUTH_ISSUER) problems.push('AUTH_ISSUER is required with AUTH_MODE=jwt');
+  if (!env.AUTH_AUDIENCE) problems.push('AUTH_AUDIENCE is required with AUTH_MODE=jwt');
+  if (problems.length > before) return undefined;
+  return {
+    mode: 'jwt',
+    jwksUrl,
+    issuer: env.AUTH_ISSUER as string,
+    audience: env.AUTH_AUDIENCE as string,
+    algorithms: (env.AUTH_ALGORITHMS || 'RS256,ES256').split(',').map((a) => a.trim()),
+    clockToleranceSec,
   };
 }
 
@@ -118,14 +378,14 @@ function resolveUpstream(
   };
 }
 
-function isHttpUrl(value: string): boolean {
+function isHttpUrl(value: string, allow: { query?: boolean } = {}): boolean {
   try {
     const url = new URL(value);
     return (
       (url.protocol === 'https:' || url.protocol === 'http:') &&
       !url.username &&
       !url.password &&
-      !url.search &&
+      (allow.query || !url.search) &&
       !url.hash
     );
   } catch {

@@ -1,21 +1,65 @@
+import { authorizedApi } from './auth/authorized-api.js';
+import { ANONYMOUS, type Caller } from './auth/caller.js';
 import { createLoaders, type Loaders } from './loaders/create-loaders.js';
+import { createLogger, type Logger } from './logger.js';
+import { requestIdOf } from './security/request-id.js';
 import type { UserApi } from './upstream/user-api.js';
 
 /** Settings the resolvers need, fixed for the life of the app. */
 export interface SchemaSettings {
   maxUserIds: number;
+  /** Every upstream call of one operation stops when this passes (UPSTREAM_TIMEOUT). Default 15 000. */
+  operationDeadlineMs?: number | undefined;
 }
+
+export const DEFAULT_OPERATION_DEADLINE_MS = 15_000;
 
 /** The per-request context every resolver receives. */
 export interface GraphQLContext {
   api: UserApi;
   loaders: Loaders;
   settings: SchemaSettings;
-  /** Aborted when the caller goes away; passed to every upstream call. */
+  /** Aborted when the caller goes away or the operation's deadline passes; passed to every upstream call. */
   signal: AbortSignal;
+  /** Who is calling; `api` already enforces the caller's scopes. */
+  caller: Caller;
+  /** The caller's sane `x-request-id`, or a new UUID. */
+  requestId: string;
+  /** Audit events and request logs. */
+  logger: Logger;
 }
 
-export function createContext(api: UserApi, settings: SchemaSettings, request: Request): GraphQLContext {
-  const signal = request.signal;
-  return { api, settings, signal, loaders: createLoaders(api, { signal }) };
+/** What the security layer established for this request (see src/security/plugins.ts). */
+export interface RequestSecurity {
+  caller: Caller;
+  /** Forward mode: the User API as the caller; otherwise the shared client is used. */
+  api?: UserApi;
+  logger: Logger;
+}
+
+const SILENT = createLogger({ level: 'silent' });
+
+export function createContext(
+  api: UserApi,
+  settings: SchemaSettings,
+  request: Request,
+  security: RequestSecurity = { caller: ANONYMOUS, logger: SILENT },
+): GraphQLContext {
+  // The deadline aborts with a TimeoutError, which the upstream layer reports as UPSTREAM_TIMEOUT;
+  // a disconnect aborts with an AbortError, which nobody is left to see.
+  const signal = AbortSignal.any([
+    request.signal,
+    AbortSignal.timeout(settings.operationDeadlineMs ?? DEFAULT_OPERATION_DEADLINE_MS),
+  ]);
+  // Every path to the upstream (resolvers, loaders) goes through the caller's scope check.
+  const callerApi = authorizedApi(security.api ?? api, security.caller);
+  return {
+    api: callerApi,
+    settings,
+    signal,
+    loaders: createLoaders(callerApi, { signal }),
+    caller: security.caller,
+    requestId: requestIdOf(request),
+    logger: security.logger,
+  };
 }

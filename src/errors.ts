@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { CallerTokenRejectedError } from './auth/caller-token.js';
 import { UpstreamError } from './upstream/errors.js';
 
 /**
@@ -15,6 +16,11 @@ export const ERROR_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_INVALID_RESPONSE',
   'INTERNAL_SERVER_ERROR',
+  // Refused before execution (src/security/plugins.ts and Yoga's request handling):
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PAYLOAD_TOO_LARGE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -37,6 +43,10 @@ export function toGraphQLError(error: unknown): unknown {
     case 'bad_input':
       return gatewayError('BAD_USER_INPUT', 'The User API rejected the input');
     case 'unauthenticated':
+      // Forward mode: the caller's own token was refused, so it is the caller who must act.
+      if (error instanceof CallerTokenRejectedError) {
+        return gatewayError('UNAUTHENTICATED', 'The User API rejected your access token');
+      }
       return gatewayError(
         'UPSTREAM_UNAVAILABLE',
         'The gateway could not authenticate to the User API; check its client credentials',

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { currentRequestId } from './observability/request-scope.js';
 
 export type { Logger };
 
@@ -21,6 +22,12 @@ export const REDACT_PATHS = [
   '*.accessToken',
   'access_token',
   '*.access_token',
+  'secret',
+  '*.secret',
+  'headers.cookie',
+  '*.headers.cookie',
+  'headers["proxy-authorization"]',
+  '*.headers["proxy-authorization"]',
 ];
 
 export interface LoggerOptions {
@@ -29,14 +36,36 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
 }
 
-/** The process logger: JSON lines with secrets redacted. */
+/** The process logger: JSON lines with secrets redacted, each tagged with the current request id. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
     {
       level: options.level ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: undefined,
+      // Lines written while serving a request (upstream calls included) say which request.
+      mixin: () => {
+        const requestId = currentRequestId();
+        return requestId === undefined ? {} : { requestId };
+      },
     },
     options.destination,
   );
+}
+
+/**
+ * The logger of `npm start`: JSON lines, or pino-pretty's human-readable ones when `pretty` (a
+ * terminal in development). pino-pretty is a dev dependency, loaded only then: without it (an
+ * image built with `npm ci --omit=dev`) the lines stay JSON.
+ */
+export async function createProcessLogger(options: { level: string; pretty: boolean }): Promise<Logger> {
+  if (options.pretty) {
+    try {
+      const { default: pretty } = await import('pino-pretty');
+      return createLogger({ level: options.level, destination: pretty({ colorize: true, sync: true }) });
+    } catch {
+      // Not installed: JSON it is.
+    }
+  }
+  return createLogger({ level: options.level });
 }

@@ -3,11 +3,19 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import { createAuthenticator } from './auth/authenticate.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DEMO_CLIENTS } from './emulator/demo-clients.js';
 import { exampleUserIds } from './emulator/seed.js';
+import { createProcessLogger } from './logger.js';
+import { createReadiness } from './observability/health.js';
+import { combineEvents, createMetrics } from './observability/metrics.js';
+import { startTracing } from './observability/tracing.js';
 import { startEmulator, type RunningEmulator } from './emulator/server.js';
 import { createUpstream } from './upstream/create-upstream.js';
+import { createCachingUserApi } from './cache/caching-user-api.js';
+import { createCache } from './cache/create-cache.js';
+import { UpstreamForbiddenError } from './upstream/errors.js';
 
 async function main() {
   let config;
@@ -32,11 +40,66 @@ async function main() {
     upstreamSettings = config.upstream;
   }
 
-  const upstream = createUpstream({ ...upstreamSettings, timeoutMs: config.upstreamTimeoutMs });
+  const ops = config.operations;
+  const logger = await createProcessLogger({
+    level: ops.logLevel,
+    pretty: process.stdout.isTTY === true && !config.production,
+  });
+  const tracing = ops.tracing ? await startTracing({ serviceName: ops.serviceName }) : undefined;
+  const metrics = createMetrics();
+  const readiness = createReadiness({ cacheMs: ops.readinessCacheMs, probe: () => upstream });
+
+  const { resilience } = config;
+  const upstream = createUpstream({
+    logger: logger.child({ component: 'upstream' }),
+    events: combineEvents(metrics.events, readiness.events),
+    ...upstreamSettings,
+    timeoutMs: config.upstreamTimeoutMs,
+    maxBodyBytes: resilience.maxBodyBytes,
+    resilience: {
+      retry: {
+        maxAttempts: resilience.retryMaxAttempts,
+        baseDelayMs: resilience.retryBaseDelayMs,
+        maxRetryAfterSec: resilience.maxRetryAfterSec,
+        budgetRatio: resilience.retryBudgetPercent / 100,
+      },
+      breaker: { failureThreshold: resilience.breakerFailures, cooldownMs: resilience.breakerCooldownMs },
+    },
+  });
+  if (config.auth.mode === 'none') {
+    logger.warn(
+      { event: 'auth_mode_none', upstream: config.upstream.mode },
+      'AUTH_MODE=none: every caller may read and change users with the gateway’s own credentials',
+    );
+  }
+  // One cache per process over the service credentials' org, learnt once from whoami; a client
+  // without the profile scope is keyed by its id (one client id is one org). Forward mode does not
+  // use this api; its per-caller clients are not cached yet (README, "Cache, coalescing and quota guard").
+  const cache = config.cache ? createCache(config.cache, logger.child({ component: 'cache' })) : undefined;
+  const serviceOrgId = () =>
+    upstream.api.whoami().then(
+      (whoami) => whoami.org.id,
+      (error: unknown) => {
+        if (error instanceof UpstreamForbiddenError) return `client:${upstreamSettings.clientId}`;
+        throw error;
+      },
+    );
+  const api = cache ? createCachingUserApi(upstream.api, { cache, orgId: serviceOrgId }) : upstream.api;
   const app = createApp({
-    api: upstream.api,
+    api,
     maxUserIds: config.maxUserIds,
-    graphiql: { examples: emulator ? exampleUserIds() : PLACEHOLDER_EXAMPLES },
+    operationDeadlineMs: resilience.operationDeadlineMs,
+    graphiql: config.security.graphiql
+      ? { examples: emulator ? exampleUserIds() : PLACEHOLDER_EXAMPLES }
+      : false,
+    authenticate: createAuthenticator(config.auth, { forCaller: upstream.forCaller, logger }),
+    logger,
+    observability: { metrics, readiness: readiness.check, tracing: ops.tracing },
+    security: {
+      limits: config.security.limits,
+      maxBodyBytes: config.security.maxBodyBytes,
+      introspection: config.security.introspection,
+    },
   });
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
@@ -51,15 +114,38 @@ async function main() {
   }
   console.log(`GraphQL gateway: http://${shownHost}:${port}/graphql`);
 
+  // Graceful shutdown: stop accepting, let in-flight requests finish (up to SHUTDOWN_TIMEOUT_MS),
+  // then close the upstream pool, the embedded emulator and the span exporter, and exit 0.
   let closing = false;
   const shutdown = async (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      // A second signal (Ctrl-C twice): stop waiting for in-flight requests.
+      server.closeAllConnections();
+      return;
+    }
     closing = true;
     console.log(`${signal}: shutting down`);
+    logger.info({ event: 'shutdown', signal, timeoutMs: ops.shutdownTimeoutMs }, 'shutting down');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Keep-alive sockets with no request in flight would otherwise hold the server open.
     server.closeIdleConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), ops.shutdownTimeoutMs);
+    });
+    if ((await Promise.race([closed, deadline])) === 'timeout') {
+      logger.warn({ event: 'shutdown_timeout' }, 'in-flight requests cut at the shutdown deadline');
+      server.closeAllConnections();
+      await closed;
+    }
+    clearInterval(idleSweep);
+    clearTimeout(timer);
     await upstream.close();
+    await cache?.close();
     await emulator?.close();
+    await tracing?.shutdown().catch(() => {});
+    logger.flush();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

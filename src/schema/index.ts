@@ -1,5 +1,6 @@
-import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
+import { toSubgraphSchema, withoutRouterFields } from './federation.js';
 import './scalars.js';
 import './user.js';
 import './search-users.js';
@@ -7,9 +8,19 @@ import './viewer.js';
 import './update-user.js';
 
 let schema: GraphQLSchema | undefined;
+let apiSchema: GraphQLSchema | undefined;
 
-/** The gateway's schema (built once), sorted so the printed SDL is stable. */
+/**
+ * The schema the gateway serves (built once, sorted so printed SDL is stable): the API plus what
+ * makes it a Federation v2 subgraph (`@key` on User, `_entities`, `_service { sdl }`).
+ */
 export function getSchema(): GraphQLSchema {
-  schema ??= lexicographicSortSchema(builder.toSchema());
+  schema ??= toSubgraphSchema(builder.toSchema());
   return schema;
+}
+
+/** The client-facing API: the served schema without the router plumbing (schema/schema.graphql). */
+export function getApiSchema(): GraphQLSchema {
+  apiSchema ??= withoutRouterFields(getSchema());
+  return apiSchema;
 }

@@ -1,3 +1,5 @@
+import { ScopeError, requireScope } from '../auth/caller.js';
+import { auditUpdateUser } from '../security/audit.js';
 import { UpstreamBadInputError, UpstreamForbiddenError, UpstreamNotFoundError } from '../upstream/errors.js';
 import { toGraphQLError } from '../errors.js';
 import { primeUsers } from '../loaders/create-loaders.js';
@@ -127,35 +129,51 @@ builder.mutationField('updateUser', (t) =>
       result: { name: 'UpdateUserSuccess', description: 'The change was made.' },
       dataField: { name: 'user', description: 'The user as it is now.' },
     },
-    resolve: async (_root, { id, input }, { api, loaders, signal }) => {
-      const changes: UserChanges = {};
-      const nulls: FieldError[] = [];
-      for (const key of ['role', 'enabled', 'name', 'nick'] as const) {
-        const value = input[key];
-        if (value === null) nulls.push({ path: ['input', key], message: 'Omit the field instead of null' });
-        else if (value !== undefined) Object.assign(changes, { [key]: value });
-      }
-      if (nulls.length > 0) throw new ValidationError(nulls);
-      if (Object.keys(changes).length === 0) {
-        throw new ValidationError([{ path: ['input'], message: 'Give at least one field to change' }]);
-      }
-
-      const userId = String(id);
-      // Whatever happens next, this request must not serve the user's old values.
-      loaders.user.clear(userId);
-      try {
-        const user = await api.updateUser(userId, changes, { signal });
-        primeUsers(loaders, [user]);
-        return user;
-      } catch (error) {
-        if (error instanceof UpstreamNotFoundError)
-          throw new NotFoundError(`No user ${userId} in this organisation`);
-        if (error instanceof UpstreamForbiddenError) {
-          throw new ForbiddenError('These credentials may not change users', error.missingScopes);
+    resolve: (_root, { id, input }, ctx) =>
+      auditUpdateUser(ctx, { targetId: String(id), fields: givenFields(input) }, async () => {
+        const { api, loaders, signal } = ctx;
+        // First of all: a caller who may not write learns nothing else, not even about the input.
+        try {
+          requireScope(ctx, 'write');
+        } catch (error) {
+          if (error instanceof ScopeError) {
+            throw new ForbiddenError('Your credentials may not change users', [...error.requiredScopes]);
+          }
+          throw error;
         }
-        if (error instanceof UpstreamBadInputError) throw new ValidationError(toFieldErrors(error.reasons));
-        throw toGraphQLError(error);
-      }
-    },
+        const changes: UserChanges = {};
+        const nulls: FieldError[] = [];
+        for (const key of ['role', 'enabled', 'name', 'nick'] as const) {
+          const value = input[key];
+          if (value === null) nulls.push({ path: ['input', key], message: 'Omit the field instead of null' });
+          else if (value !== undefined) Object.assign(changes, { [key]: value });
+        }
+        if (nulls.length > 0) throw new ValidationError(nulls);
+        if (Object.keys(changes).length === 0) {
+          throw new ValidationError([{ path: ['input'], message: 'Give at least one field to change' }]);
+        }
+
+        const userId = String(id);
+        // Whatever happens next, this request must not serve the user's old values.
+        loaders.user.clear(userId);
+        try {
+          const user = await api.updateUser(userId, changes, { signal });
+          primeUsers(loaders, [user]);
+          return user;
+        } catch (error) {
+          if (error instanceof UpstreamNotFoundError)
+            throw new NotFoundError(`No user ${userId} in this organisation`);
+          if (error instanceof UpstreamForbiddenError) {
+            throw new ForbiddenError('These credentials may not change users', error.missingScopes);
+          }
+          if (error instanceof UpstreamBadInputError) throw new ValidationError(toFieldErrors(error.reasons));
+          throw toGraphQLError(error);
+        }
+      }),
   }),
 );
+
+/** The input fields the caller gave (names only: the audit log never holds values). */
+function givenFields(input: Record<string, unknown>): string[] {
+  return Object.keys(input).filter((key) => input[key] !== undefined);
+}

@@ -1,6 +1,10 @@
+import { callerTokenSource } from '../auth/caller-token.js';
+import type { UpstreamEvents } from './events.js';
 import { UpstreamHttp } from './http.js';
 import type { UpstreamLogger } from './logger.js';
 import { resolveBaseUrl } from './regions.js';
+import { createResilience } from './resilience.js';
+import type { CircuitBreaker, ResilienceOptions } from './resilience.js';
 import type { Region } from './regions.js';
 import { TokenManager } from './token-manager.js';
 import { UserApiClient } from './user-api-client.js';
@@ -17,13 +21,29 @@ export interface UpstreamOptions {
   timeoutMs?: number;
   /** Keep-alive connections to the upstream. Default 16. */
   connections?: number;
+  /** Larger response bodies are refused as malformed. Default 10 MiB. */
+  maxBodyBytes?: number;
   logger?: UpstreamLogger;
+  /** Metrics and tracing hooks; default: none. */
+  events?: UpstreamEvents;
+  /**
+   * Retries, retry budget and circuit breaker for reads (see resilience.ts); defaults apply when
+   * absent. false: every read is one attempt, no breaker (tests that count single calls).
+   */
+  resilience?: Omit<ResilienceOptions, 'events'> | false;
 }
 
 /** The wired upstream: one pool, one token manager and the client, closed together. */
 export interface Upstream {
   api: UserApi;
   tokenManager: TokenManager;
+  /** The read circuit breaker, shared by every caller; undefined when resilience is off. */
+  breaker: CircuitBreaker | undefined;
+  /**
+   * AUTH_MODE=forward: the User API as one caller, with their own bearer token instead of the
+   * service token. Same pool; no token cache, no refresh (a 401 is the caller's to fix).
+   */
+  forCaller(token: string): UserApi;
   /** Closes the connection pool; call once when the process stops. */
   close(): Promise<void>;
 }
@@ -32,7 +52,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const http = new UpstreamHttp({
     baseUrl: resolveBaseUrl(options),
     connections: options.connections,
+    maxBodyBytes: options.maxBodyBytes,
     logger: options.logger,
+    events: options.events,
   });
   const tokenManager = new TokenManager({
     http,
@@ -40,7 +62,29 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     clientSecret: options.clientSecret,
     timeoutMs: options.timeoutMs,
     logger: options.logger,
+    events: options.events,
   });
-  const api = new UserApiClient({ http, tokenManager, timeoutMs: options.timeoutMs, logger: options.logger });
-  return { api, tokenManager, close: () => http.close() };
+  // One breaker and one retry budget per upstream: they describe the upstream's health and the
+  // org's quota, which every request (and every caller) shares.
+  const resilience =
+    options.resilience === false
+      ? undefined
+      : createResilience({ ...options.resilience, events: options.events });
+  const readPolicy = resilience?.readPolicy;
+  const api = new UserApiClient({
+    http,
+    tokenManager,
+    timeoutMs: options.timeoutMs,
+    logger: options.logger,
+    readPolicy,
+  });
+  const forCaller = (token: string): UserApi =>
+    new UserApiClient({
+      http,
+      tokenManager: callerTokenSource(token),
+      timeoutMs: options.timeoutMs,
+      logger: options.logger,
+      readPolicy,
+    });
+  return { api, tokenManager, breaker: resilience?.breaker, forCaller, close: () => http.close() };
 }

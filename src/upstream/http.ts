@@ -10,9 +10,12 @@ import {
   UpstreamUnavailableError,
 } from './errors.js';
 import type { UpstreamError } from './errors.js';
+import { NOOP_EVENTS } from './events.js';
+import type { UpstreamEvents } from './events.js';
 import { NOOP_LOGGER } from './logger.js';
 import type { UpstreamLogger } from './logger.js';
 import { describeIssues } from './payloads.js';
+import { startUpstreamSpan } from '../observability/tracing.js';
 
 export const DEFAULT_CONNECTIONS = 16;
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -25,6 +28,8 @@ export interface UpstreamHttpOptions {
   /** Larger response bodies are refused (a 2xx becomes UpstreamMalformedError). Default 10 MiB. */
   maxBodyBytes?: number;
   logger?: UpstreamLogger;
+  /** Told about every attempt (route, status, duration). */
+  events?: UpstreamEvents;
 }
 
 export interface UpstreamRequest {
@@ -38,8 +43,15 @@ export interface UpstreamRequest {
   body?: string;
   /** Deadline of this attempt, from sending the request to the end of the body. */
   timeoutMs: number;
-  /** The caller's signal: its abort cancels the attempt and rejects with the signal's reason. */
+  /**
+   * The caller's signal: its abort cancels the attempt and rejects with the signal's reason, or with
+   * DeadlineExceededError when the reason is a timeout (the operation's deadline).
+   */
   signal?: AbortSignal;
+  /** For events only: which attempt of a read this is (1 = the first). */
+  attempt?: number;
+  /** For events only: the number of ids of a batch call. */
+  batchSize?: number;
 }
 
 export interface UpstreamResponse {
@@ -60,6 +72,7 @@ export class UpstreamHttp {
   readonly #basePath: string;
   readonly #maxBodyBytes: number;
   readonly #logger: UpstreamLogger;
+  readonly #events: UpstreamEvents;
 
   constructor(options: UpstreamHttpOptions) {
     const url = new URL(options.baseUrl);
@@ -71,6 +84,7 @@ export class UpstreamHttp {
     this.#pool = new Pool(url.origin, { connections: options.connections ?? DEFAULT_CONNECTIONS });
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.#logger = options.logger ?? NOOP_LOGGER;
+    this.#events = options.events ?? NOOP_EVENTS;
   }
 
   /**
@@ -80,7 +94,7 @@ export class UpstreamHttp {
    */
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
     const { route, signal, timeoutMs } = request;
-    signal?.throwIfAborted();
+    if (signal?.aborted) throw abortReason(signal, route);
     const started = performance.now();
     const attempt = new AbortController();
     let timedOut = false;
@@ -91,12 +105,16 @@ export class UpstreamHttp {
     const onCallerAbort = () => attempt.abort();
     signal?.addEventListener('abort', onCallerAbort, { once: true });
 
+    const headers: Record<string, string> = { 'user-agent': 'xdr-user-gateway', ...request.headers };
+    // Adds the W3C traceparent when tracing is on; a no-op otherwise.
+    const span = startUpstreamSpan(request, headers);
+
     try {
       const query = request.query?.toString();
       const response = await this.#pool.request({
         method: request.method,
         path: `${this.#basePath}${request.path}${query ? `?${query}` : ''}`,
-        headers: { 'user-agent': 'xdr-user-gateway', ...request.headers },
+        headers,
         body: request.body,
         signal: attempt.signal,
         // Backstops for the deadline above; whichever fires first, the outcome is a timeout.
@@ -104,16 +122,30 @@ export class UpstreamHttp {
         bodyTimeout: timeoutMs,
       });
       const body = await this.#readBody(response.body, response.headers['content-length']);
+      const ms = Math.round(performance.now() - started);
+      this.#report(request, response.statusCode, ms);
+      span.end(response.statusCode);
       this.#logger.debug(
-        { route, status: response.statusCode, ms: Math.round(performance.now() - started) },
+        {
+          route,
+          status: response.statusCode,
+          ms,
+          ...(request.attempt === undefined ? {} : { attempt: request.attempt }),
+          ...(request.batchSize === undefined ? {} : { batchSize: request.batchSize }),
+        },
         'upstream call',
       );
       return { status: response.statusCode, headers: response.headers, body };
     } catch (error) {
-      if (signal?.aborted) throw signal.reason;
+      this.#report(request, 0, Math.round(performance.now() - started));
+      if (signal?.aborted) {
+        span.fail('aborted');
+        throw abortReason(signal, route);
+      }
       const failure = timedOut
         ? new UpstreamTimeoutError(route, `The User API did not answer ${route} within ${timeoutMs} ms`)
         : transportFailure(route, error);
+      span.fail(failure.kind);
       this.#logger.warn(
         { route, kind: failure.kind, code: errorCode(error), ms: Math.round(performance.now() - started) },
         'upstream call failed',
@@ -125,18 +157,34 @@ export class UpstreamHttp {
     }
   }
 
+  #report(request: UpstreamRequest, status: number, durationMs: number): void {
+    this.#events.request({
+      route: request.route,
+      status,
+      durationMs,
+      ...(request.batchSize === undefined ? {} : { batchSize: request.batchSize }),
+      ...(request.attempt === undefined ? {} : { attempt: request.attempt }),
+    });
+  }
+
   /** Stops the pool; requests still running finish first (each has a deadline). */
   async close(): Promise<void> {
     if (!this.#pool.closed) await this.#pool.close();
   }
 
   async #readBody(
-    body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown },
+    body: AsyncIterable<Buffer> & {
+      destroy(error?: Error): unknown;
+      on(event: 'error', listener: (error: Error) => void): unknown;
+    },
     declaredLength: string | string[] | undefined,
   ): Promise<Buffer | undefined> {
     // Every path either reads the body to its end or destroys it, so the socket goes back to the
     // pool (or is closed) and never stays pinned by an unread body.
     if (typeof declaredLength === 'string' && Number(declaredLength) > this.#maxBodyBytes) {
+      // Destroying an unread undici body emits RequestAbortedError; nobody else listens, and an
+      // unheard 'error' event would crash the process.
+      body.on('error', () => {});
       body.destroy();
       return undefined;
     }
@@ -152,6 +200,22 @@ export class UpstreamHttp {
     }
     return Buffer.concat(chunks, size);
   }
+}
+
+/** The operation's deadline passed while this call was waiting (see createContext). */
+export class DeadlineExceededError extends UpstreamTimeoutError {}
+
+/**
+ * What to throw when the caller's signal aborted: the reason itself (the caller left), or, when the
+ * reason is a timeout (AbortSignal.timeout, the per-operation deadline), a typed timeout.
+ */
+export function abortReason(signal: AbortSignal, route: string): unknown {
+  const reason: unknown = signal.reason;
+  // By name, not instanceof: DOMException may come from another realm (test sandboxes).
+  if (typeof reason === 'object' && reason !== null && 'name' in reason && reason.name === 'TimeoutError') {
+    return new DeadlineExceededError(route, `The operation's deadline passed while waiting for ${route}`);
+  }
+  return reason;
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -8,7 +8,9 @@ import {
   UpstreamRateLimitedError,
   UpstreamUnauthenticatedError,
 } from './errors.js';
-import { jsonBody, parsePayload, statusFailure } from './http.js';
+import { NOOP_EVENTS } from './events.js';
+import type { UpstreamEvents } from './events.js';
+import { abortReason, jsonBody, parsePayload, statusFailure } from './http.js';
 import type { UpstreamHttp } from './http.js';
 import { NOOP_LOGGER } from './logger.js';
 import type { UpstreamLogger } from './logger.js';
@@ -41,6 +43,8 @@ export interface TokenManagerOptions {
   /** Clock in epoch milliseconds; injectable for tests. Default Date.now. */
   now?: () => number;
   logger?: UpstreamLogger;
+  /** Told about every token request's outcome. */
+  events?: UpstreamEvents;
 }
 
 interface CachedToken {
@@ -73,6 +77,7 @@ export class TokenManager implements TokenSource {
   readonly #cooldownMs: number;
   readonly #now: () => number;
   readonly #logger: UpstreamLogger;
+  readonly #events: UpstreamEvents;
   #current: CachedToken | undefined;
   #inflight: Promise<string> | undefined;
   #failure: { error: UpstreamError; until: number } | undefined;
@@ -86,6 +91,7 @@ export class TokenManager implements TokenSource {
     this.#cooldownMs = Math.max(0, options.failureCooldownMs ?? 1000);
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger ?? NOOP_LOGGER;
+    this.#events = options.events ?? NOOP_EVENTS;
   }
 
   async getToken(options: { signal?: AbortSignal } = {}): Promise<string> {
@@ -122,6 +128,7 @@ export class TokenManager implements TokenSource {
     const flight = this.#request().then(
       (token) => {
         this.#failure = undefined;
+        this.#events.tokenFetch({ ok: true });
         return token;
       },
       (error: unknown) => {
@@ -132,6 +139,7 @@ export class TokenManager implements TokenSource {
         const retryAfterMs =
           failure instanceof UpstreamRateLimitedError ? (failure.retryAfterSec ?? 0) * 1000 : 0;
         this.#failure = { error: failure, until: this.#now() + Math.max(this.#cooldownMs, retryAfterMs) };
+        this.#events.tokenFetch({ ok: false });
         this.#logger.warn({ route: ROUTE, kind: failure.kind }, 'access token request failed');
         throw failure;
       },
@@ -186,9 +194,9 @@ export class TokenManager implements TokenSource {
 /** The shared promise, or the caller's abort reason as soon as the caller's signal aborts. */
 function waitFor<T>(shared: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return shared;
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  if (signal.aborted) return Promise.reject(abortReason(signal, ROUTE) as Error);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
+    const onAbort = () => reject(abortReason(signal, ROUTE) as Error);
     signal.addEventListener('abort', onAbort, { once: true });
     shared.then(
       (value) => {

@@ -32,9 +32,14 @@ const USER_MGMT = '/iroh/user-mgmt';
 
 /**
  * Wraps every attempt of a read call (get, batch, search, whoami); never a write. The default runs
- * the attempt once. A retry policy or circuit breaker plugs in here.
+ * the attempt once. A retry policy or circuit breaker plugs in here (see resilience.ts): it calls
+ * `attempt(n)` for attempt n = 1, 2, ... and must stop when the call's `signal` aborts.
  */
-export type ReadPolicy = <T>(route: string, attempt: () => Promise<T>) => Promise<T>;
+export type ReadPolicy = <T>(
+  route: string,
+  attempt: (attemptNumber: number) => Promise<T>,
+  context?: { signal?: AbortSignal },
+) => Promise<T>;
 
 export interface UserApiClientOptions {
   /** The pool to the upstream (its base URL decides where calls go). */
@@ -53,9 +58,11 @@ interface Call {
   path: string;
   query?: URLSearchParams;
   json?: unknown;
+  /** For events: the ids of a batch call. */
+  batchSize?: number;
 }
 
-const runOnce: ReadPolicy = (_route, attempt) => attempt();
+const runOnce: ReadPolicy = (_route, attempt) => attempt(1);
 
 /**
  * The User API over HTTP: the only code that calls the upstream's REST routes. Responses are
@@ -102,7 +109,13 @@ export class UserApiClient implements UserApi {
           const query = new URLSearchParams();
           for (const id of chunk) query.append('id', id);
           return this.#read(
-            { route: 'batchUsers', method: 'GET', path: `${USER_MGMT}/batch/users`, query },
+            {
+              route: 'batchUsers',
+              method: 'GET',
+              path: `${USER_MGMT}/batch/users`,
+              query,
+              batchSize: chunk.length,
+            },
             batchUsersPayload,
             { signal },
           );
@@ -162,8 +175,10 @@ export class UserApiClient implements UserApi {
   }
 
   #read<S extends z.ZodType>(call: Call, schema: S, options: CallOptions): Promise<z.output<S>> {
-    return this.#readPolicy(call.route, async () =>
-      parsePayload(call.route, await this.#call(call, options), schema),
+    return this.#readPolicy(
+      call.route,
+      async (attempt) => parsePayload(call.route, await this.#call(call, options, attempt), schema),
+      { signal: options.signal },
     );
   }
 
@@ -171,15 +186,15 @@ export class UserApiClient implements UserApi {
    * One call with Cisco's reference behaviour on 401: drop the token, get a new one, replay once.
    * Resolves with a 2xx response only; every other outcome is a typed error.
    */
-  async #call(call: Call, options: CallOptions): Promise<UpstreamResponse> {
+  async #call(call: Call, options: CallOptions, attempt = 1): Promise<UpstreamResponse> {
     const { signal } = options;
     const token = await this.#tokens.getToken({ signal });
-    let response = await this.#send(call, token, signal);
+    let response = await this.#send(call, token, signal, attempt);
     if (response.status === 401) {
       this.#tokens.invalidate(token);
       this.#logger.debug({ route: call.route }, 'upstream answered 401; replaying with a new token');
       const fresh = await this.#tokens.getToken({ signal });
-      response = await this.#send(call, fresh, signal);
+      response = await this.#send(call, fresh, signal, attempt);
       // No further replay and no second invalidation: a token that fails right after issue points to
       // a problem a new token will not fix, and each later call still gets its own single replay.
       if (response.status === 401) {
@@ -193,7 +208,12 @@ export class UserApiClient implements UserApi {
     throw this.#failure(call.route, response);
   }
 
-  #send(call: Call, token: string, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
+  #send(
+    call: Call,
+    token: string,
+    signal: AbortSignal | undefined,
+    attempt: number,
+  ): Promise<UpstreamResponse> {
     const hasBody = call.json !== undefined;
     const request: UpstreamRequest = {
       route: call.route,
@@ -208,6 +228,8 @@ export class UserApiClient implements UserApi {
       body: hasBody ? JSON.stringify(call.json) : undefined,
       timeoutMs: this.#timeoutMs,
       signal,
+      attempt,
+      ...(call.batchSize === undefined ? {} : { batchSize: call.batchSize }),
     };
     return this.#http.send(request);
   }

@@ -1,0 +1,452 @@
+// npm run bench [-- --quick]: the gateway against two baselines on this machine, with the emulator
+// answering at once and with 20 ms injected latency. No assertions: it measures and writes
+// bench/results/latest.{json,md,svg}. See README, "Performance".
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Options, type Request } from 'autocannon';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.argv.includes('--quick');
+const DURATION_SEC = quick ? 3 : 10;
+const DELAYS_MS = [0, 20];
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5'] as const;
+type Workload = (typeof WORKLOADS)[number];
+type Target = 'gateway' | 'gatewayNoCache' | 'B1' | 'B2';
+
+interface Service {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function startService(script: string, args: string[] = []): Promise<Service> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(here, script), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  lines.close();
+  child.stdout?.resume();
+  const { url } = JSON.parse(first) as { url: string };
+  return {
+    url,
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Resident and peak resident memory of a process, in MB (Linux /proc). */
+function memoryOf(pid: number): { rssMb: number; peakRssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rssMb: round(kb('VmRSS') / 1024), peakRssMb: round(kb('VmHWM') / 1024) };
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+interface Stats {
+  calls: Record<string, number>;
+  batchSizes: number[];
+}
+
+async function control(emulatorUrl: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${emulatorUrl}/__emulator/${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`emulator ${method} ${path}: ${response.status}`);
+  return response.json();
+}
+
+async function tokenOf(emulatorUrl: string): Promise<string> {
+  const response = await fetch(`${emulatorUrl}/iroh/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from('client-demo-admin:demo-admin-secret').toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+const FIELDS = 'id email name nick role enabled createdAt lastLoginAt';
+const USER = `query($id: ID!) { user(id: $id) { ${FIELDS} } }`;
+const USERS = `query($ids: [ID!]!) { users(ids: $ids) { ${FIELDS} } }`;
+const SEARCH = `query($q: String) { searchUsers(filter: { query: $q }, first: 50) { totalCount edges { node { ${FIELDS} } } } }`;
+const UPDATE = `mutation($id: ID!, $nick: String) { updateUser(id: $id, input: { nick: $nick }) { ... on UpdateUserSuccess { user { ${FIELDS} } } } }`;
+const LETTERS = 'aeinorst'.split('');
+
+const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)] as T;
+const window100 = (ids: string[]) => {
+  const start = Math.floor(Math.random() * (ids.length - 100));
+  return ids.slice(start, start + 100);
+};
+
+/** The autocannon options of one workload against one target. */
+function workload(name: Workload, target: Target, base: string, ids: string[], token: string): Options {
+  const connections = name === 'W5' ? 50 : 10;
+  const hot = ids.slice(0, 100);
+  if (target === 'gateway' || target === 'gatewayNoCache') {
+    const gql = (query: string, variables: Record<string, unknown>): Request => ({
+      method: 'POST',
+      path: '/graphql',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    const one = (make: () => Request): Options => ({
+      url: base,
+      connections,
+      requests: [{ setupRequest: (req) => ({ ...req, ...make() }) }],
+    });
+    switch (name) {
+      case 'W1':
+        return one(() => gql(USER, { id: pick(ids) }));
+      case 'W2':
+        return one(() => gql(USERS, { ids: window100(ids) }));
+      case 'W3':
+        return {
+          url: base,
+          connections,
+          requests: [
+            {
+              setupRequest: (req) => ({ ...req, ...gql(SEARCH, { q: pick(LETTERS) }) }),
+              onResponse: (_status, body, context) => {
+                const edges = (
+                  JSON.parse(body) as { data?: { searchUsers?: { edges: { node: { id: string } }[] } } }
+                ).data?.searchUsers?.edges;
+                context.ids = edges?.map((e) => e.node.id) ?? [];
+              },
+            },
+            { setupRequest: (req, context) => ({ ...req, ...gql(USERS, { ids: context.ids ?? [] }) }) },
+          ],
+        };
+      case 'W4':
+        return one(() =>
+          Math.random() < 0.1
+            ? gql(UPDATE, { id: pick(ids), nick: `n${Math.floor(Math.random() * 1e6)}` })
+            : gql(USER, { id: pick(ids) }),
+        );
+      case 'W5':
+        return one(() => gql(USERS, { ids: hot }));
+    }
+  }
+  const auth = { authorization: `Bearer ${token}` };
+  const batchPath = (list: string[]) =>
+    `/iroh/user-mgmt/batch/users?${list.map((id) => `id=${encodeURIComponent(id)}`).join('&')}`;
+  const get = (path: string, headers: Record<string, string> = {}): Request => ({
+    method: 'GET',
+    path,
+    headers,
+  });
+  if (target === 'B1') {
+    const one = (make: () => Request): Options => ({
+      url: base,
+      connections,
+      requests: [{ setupRequest: (req) => ({ ...req, ...make() }) }],
+    });
+    switch (name) {
+      case 'W1':
+        return one(() => get(batchPath([pick(ids)]), auth));
+      case 'W2':
+        return one(() => get(batchPath(window100(ids)), auth));
+      case 'W3':
+        return {
+          url: base,
+          connections,
+          requests: [
+            {
+              method: 'POST',
+              path: '/iroh/user-mgmt/search/users?limit=50',
+              headers: { ...auth, 'content-type': 'application/json' },
+              setupRequest: (req) => ({ ...req, body: JSON.stringify({ query: pick(LETTERS) }) }),
+              onResponse: (_status, body, context) => {
+                context.ids = ((JSON.parse(body) as { data?: Record<string, string>[] }).data ?? []).map(
+                  (u) => u['user-id'],
+                );
+              },
+            },
+            {
+              setupRequest: (req, context) => ({
+                ...req,
+                ...get(batchPath((context.ids as string[]) ?? []), auth),
+              }),
+            },
+          ],
+        };
+      case 'W4':
+        return one(() =>
+          Math.random() < 0.1
+            ? {
+                method: 'POST',
+                path: `/iroh/user-mgmt/users/${encodeURIComponent(pick(ids))}`,
+                headers: { ...auth, 'content-type': 'application/json' },
+                body: JSON.stringify({ 'user-nick': `n${Math.floor(Math.random() * 1e6)}` }),
+              }
+            : get(batchPath([pick(ids)]), auth),
+        );
+      case 'W5':
+        return one(() => get(batchPath(hot), auth));
+    }
+  }
+  const one = (make: () => Request): Options => ({
+    url: base,
+    connections,
+    requests: [{ setupRequest: (req) => ({ ...req, ...make() }) }],
+  });
+  const idsParam = (list: string[]) => list.map(encodeURIComponent).join(',');
+  switch (name) {
+    case 'W1':
+      return one(() => get(`/user?id=${encodeURIComponent(pick(ids))}`));
+    case 'W2':
+      return one(() => get(`/users?ids=${idsParam(window100(ids))}`));
+    case 'W3':
+      return {
+        url: base,
+        connections,
+        requests: [
+          {
+            setupRequest: (req) => ({ ...req, ...get(`/search?first=50&query=${pick(LETTERS)}`) }),
+            onResponse: (_status, body, context) => {
+              context.ids = (
+                JSON.parse(body) as { data: { searchUsers: { nodes: { id: string }[] } } }
+              ).data.searchUsers.nodes.map((n) => n.id);
+            },
+          },
+          {
+            setupRequest: (req, context) => ({
+              ...req,
+              ...get(`/users?ids=${idsParam((context.ids as string[]) ?? [])}`),
+            }),
+          },
+        ],
+      };
+    case 'W4':
+      return one(() =>
+        Math.random() < 0.1
+          ? {
+              method: 'POST',
+              path: `/update?id=${encodeURIComponent(pick(ids))}`,
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ nick: `n${Math.floor(Math.random() * 1e6)}` }),
+            }
+          : get(`/user?id=${encodeURIComponent(pick(ids))}`),
+      );
+    case 'W5':
+      return one(() => get(`/users?ids=${idsParam(hot)}`));
+  }
+}
+
+interface Figures {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  upstreamCallsPerOp: number;
+  idsPerBatch: number | null;
+  errors: number;
+  rssMb?: number;
+  peakRssMb?: number;
+}
+
+async function measure(emulatorUrl: string, options: Options, pid: number | undefined): Promise<Figures> {
+  await control(emulatorUrl, 'POST', 'stats/reset');
+  const result = await autocannon({ ...options, duration: DURATION_SEC });
+  const stats = (await control(emulatorUrl, 'GET', 'stats')) as Stats;
+  const calls = Object.entries(stats.calls)
+    .filter(([route]) => route !== 'token')
+    .reduce((sum, [, n]) => sum + n, 0);
+  const ops = Math.max(1, result.requests.total);
+  const batches = stats.batchSizes;
+  return {
+    rps: round(result.requests.average, 0),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    upstreamCallsPerOp: round(calls / ops, 3),
+    idsPerBatch: batches.length ? round(batches.reduce((a, b) => a + b, 0) / batches.length) : null,
+    errors: result.errors + result.timeouts + result.non2xx,
+    ...(pid === undefined ? {} : memoryOf(pid)),
+  };
+}
+
+type Run = Record<Target, Partial<Record<Workload, Figures>>>;
+
+async function runAt(delayMs: number): Promise<{ run: Run; peakRssMb: number }> {
+  const emulator = await startService('emulator-process.ts');
+  const services: Service[] = [emulator];
+  try {
+    if (delayMs > 0) await control(emulator.url, 'POST', 'faults', { route: '*', delayMs });
+    const token = await tokenOf(emulator.url);
+    const search = await fetch(`${emulator.url}/iroh/user-mgmt/search/users?limit=1000`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const ids = ((await search.json()) as { data: Record<string, string>[] }).data.map(
+      (u) => u['user-id'] as string,
+    );
+    const gateway = await startService('gateway-process.ts', [emulator.url]);
+    const bare = await startService('gateway-process.ts', [emulator.url, '--no-cache']);
+    const b2 = await startService('b2-proxy.ts', [emulator.url]);
+    services.push(gateway, bare, b2);
+    const run: Run = { gateway: {}, gatewayNoCache: {}, B1: {}, B2: {} };
+    const targets: [Target, string, number | undefined, readonly Workload[]][] = [
+      ['B1', emulator.url, undefined, WORKLOADS],
+      ['B2', b2.url, b2.pid, WORKLOADS],
+      ['gatewayNoCache', bare.url, bare.pid, ['W1', 'W2', 'W5']],
+      ['gateway', gateway.url, gateway.pid, WORKLOADS],
+    ];
+    for (const [target, url, pid, workloads] of targets) {
+      // Unmeasured warm-up: JIT, connection pools and the token, so the first workload is not penalised.
+      await autocannon({ ...workload('W1', target, url, ids, token), duration: 1 });
+      for (const name of workloads) {
+        const figures = await measure(emulator.url, workload(name, target, url, ids, token), pid);
+        run[target][name] = figures;
+        console.log(`${delayMs} ms  ${target.padEnd(14)} ${name}  ${JSON.stringify(figures)}`);
+      }
+    }
+    return { run, peakRssMb: memoryOf(gateway.pid).peakRssMb };
+  } finally {
+    for (const service of services.reverse()) await service.stop();
+  }
+}
+
+const started = Date.now();
+const runs: Record<number, Run> = {};
+let peakRssMb = 0;
+for (const delay of DELAYS_MS) {
+  const { run, peakRssMb: peak } = await runAt(delay);
+  runs[delay] = run;
+  peakRssMb = Math.max(peakRssMb, peak);
+}
+
+const at0 = runs[0] as Run;
+const at20 = runs[20] as Run;
+const ratio = (a?: Figures, b?: Figures) => (a && b && b.rps > 0 ? round(a.rps / b.rps, 2) : null);
+const latest = {
+  node: process.version,
+  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', platform: process.platform },
+  quick,
+  durationSec: DURATION_SEC,
+  date: new Date().toISOString(),
+  workloads: at0.gateway,
+  baselines: { B1: at0.B1, B2: at0.B2 },
+  ratios: {
+    W1_vs_B2: ratio(at0.gateway.W1, at0.B2.W1),
+    W2_vs_B2: ratio(at0.gateway.W2, at0.B2.W2),
+    W1_nocache_vs_B2: ratio(at0.gatewayNoCache.W1, at0.B2.W1),
+    W2_nocache_vs_B2: ratio(at0.gatewayNoCache.W2, at0.B2.W2),
+  },
+  peakRssMb,
+  gatewayNoCache: at0.gatewayNoCache,
+  at20ms: {
+    workloads: at20.gateway,
+    gatewayNoCache: at20.gatewayNoCache,
+    baselines: { B1: at20.B1, B2: at20.B2 },
+    addedOverB1: {
+      W1_p50Ms:
+        at20.gatewayNoCache.W1 && at20.B1.W1
+          ? round(at20.gatewayNoCache.W1.p50Ms - at20.B1.W1.p50Ms, 2)
+          : null,
+      W1_p99Ms:
+        at20.gatewayNoCache.W1 && at20.B1.W1
+          ? round(at20.gatewayNoCache.W1.p99Ms - at20.B1.W1.p99Ms, 2)
+          : null,
+    },
+  },
+  elapsedSec: round((Date.now() - started) / 1000, 0),
+};
+
+const out = join(here, 'results');
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, 'latest.json'), `${JSON.stringify(latest, null, 2)}\n`);
+writeFileSync(join(out, 'latest.md'), table());
+writeFileSync(join(out, 'latest.svg'), chart());
+console.log(`\n${table()}\nwrote bench/results/latest.{json,md,svg} in ${latest.elapsedSec} s`);
+
+function table(): string {
+  const rows = [
+    `Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${DURATION_SEC} s per run${quick ? ' (--quick)' : ''}; ` +
+      `10 connections (W5: 50). Calls/op: upstream calls per HTTP request (token calls excluded).`,
+    '',
+    '| upstream delay | workload | target | req/s | p50 ms | p99 ms | upstream calls/op | ids/batch | RSS MB |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const delay of DELAYS_MS) {
+    const run = runs[delay] as Run;
+    for (const name of WORKLOADS) {
+      for (const target of ['gateway', 'gatewayNoCache', 'B2', 'B1'] as const) {
+        const f = run[target][name];
+        if (!f) continue;
+        rows.push(
+          `| ${delay} ms | ${name} | ${target} | ${f.rps} | ${f.p50Ms} | ${f.p99Ms} | ${f.upstreamCallsPerOp} | ${f.idsPerBatch ?? '–'} | ${f.rssMb ?? '–'} |`,
+        );
+      }
+    }
+  }
+  rows.push(
+    '',
+    `Gateway peak RSS: ${peakRssMb} MB. W1 vs B2: ${latest.ratios.W1_vs_B2}× (no cache: ${latest.ratios.W1_nocache_vs_B2}×).`,
+  );
+  return `${rows.join('\n')}\n`;
+}
+
+function chart(): string {
+  const targets = [
+    ['gateway', '#2b6cb0'],
+    ['gatewayNoCache', '#90cdf4'],
+    ['B2', '#dd6b20'],
+    ['B1', '#718096'],
+  ] as const;
+  const width = 760;
+  const height = 320;
+  const left = 60;
+  const bottom = 40;
+  const plotH = height - bottom - 40;
+  const max = Math.max(1, ...WORKLOADS.flatMap((w) => targets.map(([t]) => at0[t][w]?.rps ?? 0)));
+  const groupW = (width - left - 20) / WORKLOADS.length;
+  const barW = (groupW - 20) / targets.length;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${left}" y="20" font-size="14">Requests per second, upstream at 0 ms (${process.version}, ${cpus().length} CPUs)</text>`,
+    `<line x1="${left}" y1="${height - bottom}" x2="${width - 10}" y2="${height - bottom}" stroke="black"/>`,
+  ];
+  for (let i = 0; i <= 4; i++) {
+    const y = height - bottom - (plotH * i) / 4;
+    parts.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end">${Math.round((max * i) / 4)}</text>`);
+    parts.push(`<line x1="${left}" y1="${y}" x2="${width - 10}" y2="${y}" stroke="#e2e8f0"/>`);
+  }
+  WORKLOADS.forEach((w, gi) => {
+    const x0 = left + gi * groupW + 10;
+    targets.forEach(([t, color], ti) => {
+      const rps = at0[t][w]?.rps;
+      if (rps === undefined) return;
+      const h = (plotH * rps) / max;
+      parts.push(
+        `<rect x="${x0 + ti * barW}" y="${height - bottom - h}" width="${barW - 2}" height="${h}" fill="${color}"><title>${t} ${w}: ${rps} req/s</title></rect>`,
+      );
+    });
+    parts.push(
+      `<text x="${x0 + groupW / 2 - 10}" y="${height - bottom + 16}" text-anchor="middle">${w}</text>`,
+    );
+  });
+  targets.forEach(([t, color], i) => {
+    parts.push(`<rect x="${left + i * 150}" y="${height - 14}" width="10" height="10" fill="${color}"/>`);
+    parts.push(`<text x="${left + i * 150 + 14}" y="${height - 5}">${t}</text>`);
+  });
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}

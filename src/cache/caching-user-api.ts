@@ -1,0 +1,298 @@
+import { abortReason } from '../upstream/http.js';
+import { UpstreamNotFoundError } from '../upstream/errors.js';
+import type { User } from '../upstream/types.js';
+import type { CallOptions, UserApi } from '../upstream/user-api.js';
+import type { QuotaGuard } from './quota-guard.js';
+import { memoryKey, type UserStore } from './store.js';
+
+const MAX_BATCH_IDS = 100;
+/** How long an update is remembered, to keep slower reads that started before it out of the cache. */
+const WRITE_MEMORY_MS = 10 * 60_000;
+
+export interface UserCacheOptions {
+  store: UserStore;
+  /** Upstream-call budget per org; none: no guard. */
+  guard?: QuotaGuard;
+  /**
+   * How long the first miss waits for other requests' misses before the shared batch call goes out.
+   * 0 (default 1): the next turn of the event loop only.
+   */
+  coalesceWindowMs?: number;
+  /** The clock for remembering updates; default Date.now. */
+  now?: () => number;
+}
+
+/**
+ * The process-wide part of the cache: the store, the quota guard, the batches being gathered or in
+ * flight per org, and recent updates. Create one per process and wrap every UserApi with
+ * createCachingUserApi over it.
+ */
+export interface UserCache {
+  readonly store: UserStore;
+  readonly guard: QuotaGuard | undefined;
+  /** Closes the store (the Redis connection). */
+  close(): Promise<void>;
+  /** @internal */
+  readonly state: SharedState;
+}
+
+interface Flight {
+  promise: Promise<User | null>;
+  resolve(user: User | null): void;
+  reject(error: unknown): void;
+}
+
+interface OrgBatches {
+  /** Ids gathered in the current window, with the UserApi of the first request that asked. */
+  gathering: Map<string, Flight>;
+  gatheringApi: UserApi | undefined;
+  /** Ids whose batch call has gone out and not yet been written to the store. */
+  inFlight: Map<string, Flight>;
+}
+
+interface SharedState {
+  orgs: Map<string, OrgBatches>;
+  /** Bumped by every update; a read stores only users not updated since it started. */
+  seq: number;
+  written: Map<string, { seq: number; at: number }>;
+  windowMs: number;
+  now: () => number;
+}
+
+export function createUserCache(options: UserCacheOptions): UserCache {
+  return {
+    store: options.store,
+    guard: options.guard,
+    close: () => options.store.close(),
+    state: {
+      orgs: new Map(),
+      seq: 0,
+      written: new Map(),
+      windowMs: options.coalesceWindowMs ?? 1,
+      now: options.now ?? Date.now,
+    },
+  };
+}
+
+export interface CachingOptions {
+  cache: UserCache;
+  /**
+   * The organisation the wrapped API's credentials belong to; every entry is keyed by it. Default:
+   * learnt once from `inner.whoami()` on first use. Forward mode must pass the org of the caller's
+   * verified token (one decorator per request over `forCaller(token)`, all sharing one UserCache).
+   */
+  orgId?: string | (() => Promise<string>);
+}
+
+/**
+ * The User API with a cross-request cache in front: by-id reads are served from the store when
+ * fresh; concurrent misses for the same org, from any request, share one upstream batch call; search
+ * hits are stored too; `updateUser` evicts the user before the call and stores the new version before
+ * it returns; the quota guard refuses calls near the org's hourly limit (RATE_LIMITED), while cached
+ * users still serve. Scope checks stay in front of this (authorizedApi wraps it), so nothing is served
+ * from the cache to a caller who could not have read it upstream.
+ */
+export function createCachingUserApi(inner: UserApi, options: CachingOptions): UserApi {
+  const { store, guard, state } = options.cache;
+  let org: Promise<string> | undefined;
+  const orgIdOf = (): Promise<string> => {
+    const given = options.orgId;
+    if (typeof given === 'string') return Promise.resolve(given);
+    org ??= (given ? given() : inner.whoami().then((w) => w.org.id)).catch((error: unknown) => {
+      org = undefined;
+      throw error;
+    });
+    return org;
+  };
+
+  /** Stores the users no update has touched since `startSeq`. */
+  const storeFresh = (orgId: string, users: readonly User[], startSeq: number) => {
+    const fresh = users.filter((u) => (state.written.get(memoryKey(orgId, u.id))?.seq ?? 0) <= startSeq);
+    return store.setMany(orgId, fresh);
+  };
+
+  const batchesOf = (orgId: string): OrgBatches => {
+    let batches = state.orgs.get(orgId);
+    if (!batches) {
+      batches = { gathering: new Map(), gatheringApi: undefined, inFlight: new Map() };
+      state.orgs.set(orgId, batches);
+    }
+    return batches;
+  };
+
+  const send = (orgId: string, batches: OrgBatches) => {
+    const flights = batches.gathering;
+    const api = batches.gatheringApi ?? inner;
+    batches.gathering = new Map();
+    batches.gatheringApi = undefined;
+    const ids = [...flights.keys()];
+    try {
+      guard?.spendRead(orgId, 'batchUsers', Math.ceil(ids.length / MAX_BATCH_IDS));
+    } catch (error) {
+      for (const flight of flights.values()) flight.reject(error);
+      return;
+    }
+    for (const [id, flight] of flights) batches.inFlight.set(id, flight);
+    const startSeq = state.seq;
+    const done = () => {
+      for (const [id, flight] of flights)
+        if (batches.inFlight.get(id) === flight) batches.inFlight.delete(id);
+    };
+    // No caller's signal: the call is shared, so one caller leaving must not cancel it for the others.
+    api.getUsers(ids).then(
+      async (users) => {
+        users.forEach((user, i) => flights.get(ids[i] as string)?.resolve(user));
+        try {
+          await storeFresh(
+            orgId,
+            users.filter((u): u is User => u !== null),
+            startSeq,
+          );
+        } finally {
+          done();
+        }
+      },
+      (error: unknown) => {
+        for (const flight of flights.values()) flight.reject(error);
+        done();
+      },
+    );
+  };
+
+  /** Joins or starts the shared batch calls for ids missing from the store. */
+  const load = (orgId: string, ids: readonly string[], api: UserApi): Promise<(User | null)[]> => {
+    const batches = batchesOf(orgId);
+    const startWindow = batches.gathering.size === 0;
+    const promises = ids.map((id) => {
+      const existing = batches.inFlight.get(id) ?? batches.gathering.get(id);
+      if (existing) return existing.promise;
+      const flight = newFlight();
+      batches.gathering.set(id, flight);
+      batches.gatheringApi ??= api;
+      return flight.promise;
+    });
+    if (startWindow && batches.gathering.size > 0) {
+      const fire = () => send(orgId, batches);
+      if (state.windowMs > 0) setTimeout(fire, state.windowMs);
+      else setImmediate(fire);
+    }
+    return Promise.all(promises);
+  };
+
+  const remember = (orgId: string, id: string) => {
+    const at = state.now();
+    state.seq++;
+    const key = memoryKey(orgId, id);
+    state.written.delete(key);
+    state.written.set(key, { seq: state.seq, at });
+    // Oldest first (insertion order): forget updates older than any read still running.
+    for (const [k, w] of state.written) {
+      if (w.at > at - WRITE_MEMORY_MS) break;
+      state.written.delete(k);
+    }
+    // Later readers must not join a batch that may carry the old version.
+    batchesOf(orgId).inFlight.delete(id);
+  };
+
+  return {
+    async getUser(id, callOptions = {}) {
+      const orgId = await orgIdOf();
+      const [cached] = await store.getMany(orgId, [id]);
+      if (cached) return cached;
+      const [user] = await withSignal(load(orgId, [id], inner), callOptions, 'getUser');
+      if (!user) throw new UpstreamNotFoundError('getUser', 'No such user in this organisation');
+      return user;
+    },
+
+    async getUsers(ids, callOptions = {}) {
+      const orgId = await orgIdOf();
+      const distinct = [...new Set(ids)];
+      if (distinct.length === 0) return [];
+      const cached = await store.getMany(orgId, distinct);
+      const found = new Map<string, User | null>();
+      const missing: string[] = [];
+      distinct.forEach((id, i) => {
+        const user = cached[i];
+        if (user) found.set(id, user);
+        else missing.push(id);
+      });
+      if (missing.length > 0) {
+        const loaded = await withSignal(load(orgId, missing, inner), callOptions, 'batchUsers');
+        missing.forEach((id, i) => found.set(id, loaded[i] ?? null));
+      }
+      return ids.map((id) => found.get(id) ?? null);
+    },
+
+    async searchUsers(params, callOptions) {
+      const orgId = await orgIdOf();
+      guard?.spendRead(orgId, 'searchUsers', 1);
+      const startSeq = state.seq;
+      const result = await inner.searchUsers(params, callOptions);
+      await storeFresh(orgId, result.users, startSeq);
+      return result;
+    },
+
+    async updateUser(id, changes, callOptions) {
+      const orgId = await orgIdOf();
+      guard?.spendWrite(orgId, 'changeUser', 1);
+      // Evict first, so that nothing this process serves during the change is the old version...
+      remember(orgId, id);
+      await store.deleteMany(orgId, [id]);
+      let user: User;
+      try {
+        user = await inner.updateUser(id, changes, callOptions);
+      } catch (error) {
+        // ...and whatever the outcome, reads that raced with the change are not kept.
+        remember(orgId, id);
+        await store.deleteMany(orgId, [id]);
+        throw error;
+      }
+      remember(orgId, id);
+      // Replace rather than only evict: the next read costs no call. Delete first so that the
+      // fallback tier of a Redis store cannot keep an older copy either.
+      await store.deleteMany(orgId, [id]);
+      await store.setMany(orgId, [user]);
+      return user;
+    },
+
+    async whoami(callOptions) {
+      // Learning the org (when not given) calls whoami itself; that call is not counted twice.
+      const orgId = await orgIdOf();
+      guard?.spendRead(orgId, 'whoami', 1);
+      return inner.whoami(callOptions);
+    },
+  };
+}
+
+function newFlight(): Flight {
+  let resolve!: (user: User | null) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<User | null>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A waiter may have left (aborted) by the time the shared call fails: never an unhandled rejection.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/** The caller's own deadline or disconnect ends its wait, not the shared call. */
+function withSignal<T>(promise: Promise<T>, options: CallOptions, route: string): Promise<T> {
+  const { signal } = options;
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortReason(signal, route));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal, route));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,32 @@
+import type { Logger } from '../logger.js';
+import { createUserCache, type UserCache } from './caching-user-api.js';
+import { createMemoryStore } from './memory-store.js';
+import { createQuotaGuard } from './quota-guard.js';
+import { createRedisStore } from './redis-store.js';
+
+/** The cache settings of src/config.ts (CACHE_*, REDIS_URL, QUOTA_*). */
+export interface CacheSettings {
+  ttlMs: number;
+  maxEntries: number;
+  coalesceWindowMs: number;
+  /** Absent: memory only. */
+  redisUrl?: string | undefined;
+  /** 0: no quota guard. */
+  quotaPerHour: number;
+  quotaGuardRatio: number;
+}
+
+/** The process-wide cache: Redis (falling back to memory) when a URL is given, else memory. */
+export function createCache(settings: CacheSettings, logger: Pick<Logger, 'warn' | 'info'>): UserCache {
+  const memory = createMemoryStore({ ttlMs: settings.ttlMs, maxEntries: settings.maxEntries });
+  const store = settings.redisUrl
+    ? createRedisStore({ url: settings.redisUrl, ttlMs: settings.ttlMs, fallback: memory, logger })
+    : memory;
+  return createUserCache({
+    store,
+    coalesceWindowMs: settings.coalesceWindowMs,
+    ...(settings.quotaPerHour > 0
+      ? { guard: createQuotaGuard({ quota: settings.quotaPerHour, guardRatio: settings.quotaGuardRatio }) }
+      : {}),
+  });
+}

@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { createAuthenticator } from '../../src/auth/authenticate.js';
+import { createApp } from '../../src/app.js';
+import { startTestGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.js';
+import { restSearch } from '../support/rest.js';
+import { startLocalIssuer, totalCalls, type LocalIssuer } from '../security/support.js';
+
+// The gateway as a Federation v2 subgraph, asked directly the way a router asks it.
+
+const UNKNOWN = 'idb-amp:ffffffff-0000-0000-0000-000000000000';
+const ENTITIES = `query($representations: [_Any!]!) {
+  _entities(representations: $representations) { __typename ... on User { id email } }
+}`;
+
+describe('the users subgraph', () => {
+  let gw: TestGateway;
+  /** 130 users of org 1 in creation order, read straight from the emulator's REST API. */
+  let org1: Record<string, unknown>[];
+  let org2Id: string;
+  const idOf = (i: number) => String(org1[i]?.['user-id']);
+  const emailOf = (i: number) => org1[i]?.['user-email'] ?? null;
+
+  beforeAll(async () => {
+    gw = await startTestGateway();
+    org1 = await restSearch(gw.emulator, 'client-demo-admin', { limit: 130 });
+    const [other] = await restSearch(gw.emulator, 'client-demo-org2', { limit: 1 });
+    org2Id = String(other?.['user-id']);
+  });
+  afterAll(() => gw.close());
+  beforeEach(() => gw.emulator.resetStats());
+
+  /** In-process, through the Yoga instance's fetch, as a router's request. */
+  async function ask(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
+    const response = await gw.app.fetch('http://subgraph.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GraphQLResponse;
+  }
+
+  it('serves `_service { sdl }` with @key(fields: "id") on User: the committed subgraph.graphql', async () => {
+    const res = await ask('{ _service { sdl } }');
+    const sdl = (res.data as { _service: { sdl: string } })._service.sdl;
+    expect(sdl).toContain('type User\n  @key(fields: "id")\n{');
+    expect(sdl + '\n').toBe(readFileSync(new URL('../../schema/subgraph.graphql', import.meta.url), 'utf8'));
+    expect(totalCalls(await gw.emulator.stats())).toBe(0);
+  });
+
+  it('resolves N representations and aliased user fields of one request in ⌈distinct/100⌉ batch calls', async () => {
+    // 140 representations: users 0-119, 18 repeats, one unknown id and one user of another org.
+    const representationIds = [
+      ...Array.from({ length: 120 }, (_, i) => idOf(i)),
+      ...Array.from({ length: 18 }, (_, i) => idOf(i * 3)),
+      UNKNOWN,
+      org2Id,
+    ];
+    // 20 aliased user fields over users 110-129: 10 overlap the representations, 10 are new.
+    const aliasIds = Array.from({ length: 20 }, (_, i) => 110 + i);
+    const aliases = aliasIds.map((i) => `u${i}: user(id: "${idOf(i)}") { id email }`).join('\n');
+    const distinct = new Set([...representationIds, ...aliasIds.map(idOf)]);
+    expect(distinct.size).toBe(132);
+
+    const res = await ask(
+      `query($representations: [_Any!]!) {
+        _entities(representations: $representations) { __typename ... on User { id email } }
+        ${aliases}
+      }`,
+      { representations: representationIds.map((id) => ({ __typename: 'User', id })) },
+    );
+
+    expect(res.errors).toBeUndefined();
+    const data = res.data as Record<string, unknown> & { _entities: unknown[] };
+    // Same length and order as the representations; null in place of users that cannot be found.
+    expect(data._entities).toEqual(
+      representationIds.map((id) => {
+        if (id === UNKNOWN || id === org2Id) return null;
+        const i = org1.findIndex((u) => u['user-id'] === id);
+        return { __typename: 'User', id, email: emailOf(i) };
+      }),
+    );
+    for (const i of aliasIds) expect(data[`u${i}`]).toEqual({ id: idOf(i), email: emailOf(i) });
+
+    const stats = await gw.emulator.stats();
+    expect(stats.calls.getUser).toBe(0);
+    expect(stats.calls.batchUsers).toBe(Math.ceil(distinct.size / 100));
+    expect(stats.calls.batchUsers).toBe(2);
+    expect(stats.batchSizes.reduce((a, b) => a + b, 0)).toBe(distinct.size);
+  });
+
+  it('answers an empty representation list with no upstream call', async () => {
+    expect(await ask(ENTITIES, { representations: [] })).toEqual({ data: { _entities: [] } });
+    expect(totalCalls(await gw.emulator.stats())).toBe(0);
+  });
+
+  it('serves `_service { sdl }` with introspection turned off (production)', async () => {
+    const app = createApp({ api: gw.upstream.api, graphiql: false, security: { introspection: false } });
+    const response = await app.fetch('http://subgraph.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ _service { sdl } }' }),
+    });
+    const res = (await response.json()) as GraphQLResponse;
+    expect(res.errors).toBeUndefined();
+    expect((res.data as { _service: { sdl: string } })._service.sdl).toContain('@key(fields: "id")');
+  });
+});
+
+describe('the users subgraph with caller authentication (AUTH_MODE=jwt)', () => {
+  let gw: TestGateway;
+  let issuer: LocalIssuer;
+  let userId: string;
+
+  beforeAll(async () => {
+    issuer = await startLocalIssuer();
+    gw = await startTestGateway({
+      authenticate: () =>
+        createAuthenticator({
+          mode: 'jwt',
+          jwksUrl: issuer.jwksUrl,
+          issuer: issuer.issuer,
+          audience: issuer.audience,
+          algorithms: ['RS256'],
+          clockToleranceSec: 5,
+        }),
+    });
+    const [first] = await restSearch(gw.emulator, 'client-demo-admin', { limit: 1 });
+    userId = String(first?.['user-id']);
+  });
+  afterAll(async () => {
+    await gw.close();
+    await issuer.close();
+  });
+  beforeEach(() => gw.emulator.resetStats());
+
+  const entities = async (scope: string) =>
+    gw.post(
+      ENTITIES,
+      { representations: [{ __typename: 'User', id: userId }] },
+      { authorization: `Bearer ${await issuer.sign({ scope })}` },
+    );
+
+  it('resolves entities for a caller with a read scope', async () => {
+    const res = await entities('users:read');
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({ _entities: [{ __typename: 'User', id: userId, email: expect.any(String) }] });
+  });
+
+  it('answers FORBIDDEN in place to a caller without one, before any upstream call', async () => {
+    const res = await entities('profile:read');
+    expect(res).toEqual({
+      data: { _entities: [null] },
+      errors: [
+        {
+          message: 'This operation needs one of the scopes: users:read, users, admin',
+          locations: [{ line: 2, column: 3 }],
+          path: ['_entities', 0],
+          extensions: { code: 'FORBIDDEN', requiredScopes: ['users:read', 'users', 'admin'] },
+        },
+      ],
+    });
+    expect(totalCalls(await gw.emulator.stats())).toBe(0);
+  });
+});

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+
+// The real process, as `npm start` runs it (node + tsx, default mode with the embedded emulator),
+// signalled directly so that its own exit code is what we see.
+let child: ChildProcess | undefined;
+let output = '';
+
+afterAll(async () => {
+  if (child?.pid && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child?.once('exit', resolve));
+    process.kill(-child.pid, 'SIGKILL');
+    await exited;
+  }
+});
+
+function start(): Promise<{ gateway: string; emulator: string }> {
+  return new Promise((resolve, reject) => {
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, PORT: '0', EMULATOR_PORT: '0', SHUTDOWN_TIMEOUT_MS: '20000', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const gateway = /GraphQL gateway: http:\/\/localhost:(\d+)\/graphql/.exec(output)?.[1];
+      const emulator = /XDR User API emulator: (http:\/\/\S+) /.exec(output)?.[1];
+      if (gateway && emulator) resolve({ gateway: `http://127.0.0.1:${gateway}`, emulator });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}:\n${output}`)));
+  });
+}
+
+const until = async (condition: () => Promise<boolean> | boolean) => {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
+};
+
+/** Resolves to the error code of a fresh TCP connection attempt, or "connected". */
+const tryConnect = (origin: string) =>
+  new Promise<string>((resolve) => {
+    const { hostname, port } = new URL(origin);
+    const socket = connect(Number(port), hostname);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+  });
+
+async function json<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, init);
+  return (await response.json()) as T;
+}
+
+it('SIGTERM lets slow in-flight operations complete, refuses new connections, then exits 0', async () => {
+  const { gateway, emulator } = await start();
+  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child?.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+
+  // Ids straight from the emulator, so that no gateway cache has seen them.
+  const { access_token: token } = await json<{ access_token: string }>(`${emulator}/iroh/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${btoa('client-demo-admin:demo-admin-secret')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  const found = await json<{ data: { 'user-id': string }[] }>(
+    `${emulator}/iroh/user-mgmt/search/users?limit=2`,
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    },
+  );
+  const ids = found.data.map((u) => u['user-id']);
+  expect(ids).toHaveLength(2);
+
+  /** How many ids the emulator has been asked for in batch calls so far. */
+  const batchedIds = async () =>
+    (await json<{ batchSizes: number[] }>(`${emulator}/__emulator/stats`)).batchSizes.reduce(
+      (a, b) => a + b,
+      0,
+    );
+  const fault = await fetch(`${emulator}/__emulator/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ route: 'batchUsers', delayMs: 1500, times: 2 }),
+  });
+  expect(fault.ok).toBe(true);
+  const batchedBefore = await batchedIds();
+
+  const inFlight = ids.map(async (id) => {
+    const response = await fetch(`${gateway}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ user(id: "${id}") { id } }` }),
+    });
+    return { status: response.status, body: (await response.json()) as unknown };
+  });
+  // Both operations wait on the slow upstream before the signal (in one batch call or two,
+  // depending on cross-request coalescing).
+  await until(async () => (await batchedIds()) >= batchedBefore + 2);
+
+  process.kill(child?.pid as number, 'SIGTERM');
+  await until(() => output.includes('SIGTERM: shutting down'));
+  expect(await tryConnect(gateway)).toBe('ECONNREFUSED');
+
+  const results = await Promise.all(inFlight);
+  expect(results).toEqual(ids.map((id) => ({ status: 200, body: { data: { user: { id } } } })));
+  expect(await exit).toEqual({ code: 0, signal: null });
+}, 60_000);

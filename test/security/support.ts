@@ -1,0 +1,98 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { SignJWT, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
+import { createLogger, type Logger } from '../../src/logger.js';
+
+/** A logger whose JSON lines the test can read back. */
+export interface CapturedLogs {
+  logger: Logger;
+  lines(): Record<string, unknown>[];
+  text(): string;
+}
+
+export function captureLogs(level = 'debug'): CapturedLogs {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  return {
+    logger: createLogger({ level, destination }),
+    text: () => chunks.join(''),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+/** A local token issuer: its own RS256 key, a JWKS on loopback port 0, and a signer for any claims. */
+export interface LocalIssuer {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+  /** Signs `claims` (iss, aud, sub, exp one hour ahead unless given) with the served key. */
+  sign(claims?: JWTPayload, options?: { key?: 'served' | 'stranger'; alg?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startLocalIssuer(): Promise<LocalIssuer> {
+  const served = await generateKeyPair('RS256');
+  const stranger = await generateKeyPair('RS256');
+  const ec = await generateKeyPair('ES384');
+  const kid = 'local-key-1';
+  const jwk = { ...(await exportJWK(served.publicKey)), kid, alg: 'RS256', use: 'sig' };
+  const ecJwk = { ...(await exportJWK(ec.publicKey)), kid: 'local-ec', alg: 'ES384', use: 'sig' };
+  const server: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ keys: [jwk, ecJwk] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const issuer = 'https://idp.test.example';
+  const audience = 'xdr-user-gateway';
+  return {
+    jwksUrl: `http://127.0.0.1:${port}/jwks`,
+    issuer,
+    audience,
+    async sign(claims = {}, options = {}) {
+      const now = Math.floor(Date.now() / 1000);
+      const alg = options.alg ?? 'RS256';
+      const key =
+        alg === 'ES384'
+          ? ec.privateKey
+          : options.key === 'stranger'
+            ? stranger.privateKey
+            : served.privateKey;
+      return new SignJWT({
+        iss: issuer,
+        aud: audience,
+        sub: 'caller-1',
+        iat: now,
+        exp: now + 3600,
+        ...claims,
+      })
+        .setProtectedHeader({ alg, kid: alg === 'ES384' ? 'local-ec' : kid, typ: 'JWT' })
+        .sign(key);
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Every string in `haystack` that must never appear in a response or a log line. */
+export function leaks(text: string, secrets: readonly string[]): string[] {
+  return secrets.filter((secret) => secret !== '' && text.includes(secret));
+}
+
+/** Every upstream request the emulator saw, token requests included. */
+export function totalCalls(stats: { calls: Record<string, number> }): number {
+  return Object.values(stats.calls).reduce((sum, n) => sum + n, 0);
+}
