@@ -1,5 +1,7 @@
 import SchemaBuilder from '@pothos/core';
+import DirectivesPlugin from '@pothos/plugin-directives';
 import ErrorsPlugin from '@pothos/plugin-errors';
+import FederationPlugin from '@pothos/plugin-federation';
 import type { GraphQLContext } from '../context.js';
 
 export const builder = new SchemaBuilder<{
@@ -7,7 +9,8 @@ export const builder = new SchemaBuilder<{
   Scalars: { DateTime: { Input: string; Output: string } };
   DefaultFieldNullability: false;
 }>({
-  plugins: [ErrorsPlugin],
+  // Federation last: it must see the resolvers the other plugins wrap.
+  plugins: [ErrorsPlugin, DirectivesPlugin, FederationPlugin],
   // Fields are non-null unless they say otherwise: the upstream contract fixes which keys exist.
   defaultFieldNullability: false,
   errors: { defaultTypes: [] },

@@ -1,6 +1,6 @@
-import type { GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
-import { toSubgraphSchema, withoutRouterFields } from './federation.js';
+import { FEDERATION_LINK_URL, withoutRouterFields } from './federation.js';
 import './scalars.js';
 import './user.js';
 import './search-users.js';
@@ -15,7 +15,9 @@ let apiSchema: GraphQLSchema | undefined;
  * makes it a Federation v2 subgraph (`@key` on User, `_entities`, `_service { sdl }`).
  */
 export function getSchema(): GraphQLSchema {
-  schema ??= toSubgraphSchema(builder.toSchema());
+  schema ??= lexicographicSortSchema(
+    builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK_URL, federationDirectives: ['@key'] }),
+  );
   return schema;
 }
 

@@ -1,8 +1,6 @@
-import type { GraphQLContext } from '../context.js';
 import { badUserInput, toGraphQLError } from '../errors.js';
 import { USER_ROLES, type IdpMapping, type User, type UserRole } from '../upstream/types.js';
 import { builder } from './builder.js';
-import { entityExtensions } from './federation.js';
 
 const ROLE_DESCRIPTIONS: Record<UserRole, string> = {
   bare: 'No static role: may log in, sees nothing until granted.',
@@ -40,9 +38,6 @@ export const UserRef = builder.objectRef<User>('User').implement({
   // A Federation entity (@key(fields: "id")): other subgraphs hold user ids and the router resolves
   // them through `_entities`, which shares the request's loader with `user` and `users`, so all of
   // them together cost one batch per 100 distinct ids. The loader's api checks the `read` scope.
-  extensions: entityExtensions<{ id: string }, GraphQLContext>('id', (ref, { loaders }) =>
-    loadUser(() => loaders.user.load(String(ref.id))),
-  ),
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The user id, e.g. "idb-amp:…" or a bare UUID.' }),
     orgId: t.exposeID('orgId', { description: 'The organisation the user belongs to.' }),
@@ -116,6 +111,13 @@ function latest(timestamps: readonly string[]): string | null {
   }
   return best;
 }
+
+// Other subgraphs reference users by id; the router's `_entities` lookups go through the request's
+// loader like every other by-id lookup, so they batch with them. Unknown ids resolve to null.
+builder.asEntity(UserRef, {
+  key: builder.selection<{ id: string }>('id'),
+  resolveReference: (ref, { loaders }) => loadUser(() => loaders.user.load(String(ref.id))),
+});
 
 async function loadUser(load: () => Promise<User | null>): Promise<User | null> {
   try {

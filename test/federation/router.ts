@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { composeServices, compositionHasErrors } from '@theguild/federation-composition';
 import { parse } from 'graphql';
-import { httpTransport } from './http-transport.js';
 
 type GatewayConfig = Parameters<typeof createGatewayRuntime>[0];
 
@@ -44,7 +43,6 @@ export async function startRouter(
     ...options,
     supergraph: composed.supergraphSdl,
     logging: false,
-    transports: { http: httpTransport },
   });
   const server: Server = createServer(gateway);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
