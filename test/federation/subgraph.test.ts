@@ -114,15 +114,7 @@ describe('the users subgraph with caller authentication (AUTH_MODE=jwt)', () => 
   beforeAll(async () => {
     issuer = await startLocalIssuer();
     gw = await startTestGateway({
-      authenticate: () =>
-        createAuthenticator({
-          mode: 'jwt',
-          jwksUrl: issuer.jwksUrl,
-          issuer: issuer.issuer,
-          audience: issuer.audience,
-          algorithms: ['RS256'],
-          clockToleranceSec: 5,
-        }),
+      authenticate: () => createAuthenticator(issuer.jwtConfig()),
     });
     const [first] = await restSearch(gw.emulator, 'client-demo-admin', { limit: 1 });
     userId = String(first?.['user-id']);

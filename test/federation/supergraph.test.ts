@@ -119,15 +119,7 @@ describe('the supergraph with caller authentication on the users subgraph (AUTH_
   beforeAll(async () => {
     issuer = await startLocalIssuer();
     secured = await startTestGateway({
-      authenticate: () =>
-        createAuthenticator({
-          mode: 'jwt',
-          jwksUrl: issuer.jwksUrl,
-          issuer: issuer.issuer,
-          audience: issuer.audience,
-          algorithms: ['RS256'],
-          clockToleranceSec: 5,
-        }),
+      authenticate: () => createAuthenticator(issuer.jwtConfig()),
     });
     // The README's Hive Gateway header propagation: the caller's Authorization goes to `users` only.
     securedRouter = await startRouter(

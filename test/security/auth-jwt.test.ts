@@ -126,17 +126,7 @@ describe('AUTH_MODE=jwt with a local issuer', () => {
     gw = await startTestGateway({
       app: { logger: logs.logger },
       authenticate: () =>
-        createAuthenticator(
-          {
-            mode: 'jwt',
-            jwksUrl: issuer.jwksUrl,
-            issuer: issuer.issuer,
-            audience: issuer.audience,
-            algorithms: ['RS256', 'ES256'],
-            clockToleranceSec: 5,
-          },
-          { logger: logs.logger },
-        ),
+        createAuthenticator(issuer.jwtConfig({ algorithms: ['RS256', 'ES256'] }), { logger: logs.logger }),
     });
   });
   afterAll(async () => {
@@ -220,15 +210,7 @@ describe('AUTH_MODE=jwt with a local issuer', () => {
 
   it('answers 503 UPSTREAM_UNAVAILABLE when the JWKS cannot be fetched', async () => {
     const down = await startTestGateway({
-      authenticate: () =>
-        createAuthenticator({
-          mode: 'jwt',
-          jwksUrl: 'http://127.0.0.1:1/jwks',
-          issuer: issuer.issuer,
-          audience: issuer.audience,
-          algorithms: ['RS256'],
-          clockToleranceSec: 5,
-        }),
+      authenticate: () => createAuthenticator(issuer.jwtConfig({ jwksUrl: 'http://127.0.0.1:1/jwks' })),
     });
     try {
       const response = await fetch(down.url, {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { SignJWT, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
+import type { AuthConfig } from '../../src/auth/authenticate.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 
 /** A logger whose JSON lines the test can read back. */
@@ -38,6 +39,8 @@ export interface LocalIssuer {
   audience: string;
   /** Signs `claims` (iss, aud, sub, exp one hour ahead unless given) with the served key. */
   sign(claims?: JWTPayload, options?: { key?: 'served' | 'stranger'; alg?: string }): Promise<string>;
+  /** AUTH_MODE=jwt settings that trust this issuer. */
+  jwtConfig(overrides?: Partial<Extract<AuthConfig, { mode: 'jwt' }>>): AuthConfig;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,17 @@ export async function startLocalIssuer(): Promise<LocalIssuer> {
       })
         .setProtectedHeader({ alg, kid: alg === 'ES384' ? 'local-ec' : kid, typ: 'JWT' })
         .sign(key);
+    },
+    jwtConfig(overrides = {}) {
+      return {
+        mode: 'jwt',
+        jwksUrl: `http://127.0.0.1:${port}/jwks`,
+        issuer,
+        audience,
+        algorithms: ['RS256'],
+        clockToleranceSec: 5,
+        ...overrides,
+      };
     },
     async close() {
       server.closeAllConnections();
