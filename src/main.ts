@@ -75,7 +75,9 @@ async function main() {
   // One cache per process over the service credentials' org, learnt once from whoami; a client
   // without the profile scope is keyed by its id (one client id is one org). Forward mode does not
   // use this api; its per-caller clients are not cached yet (README, "Cache, coalescing and quota guard").
-  const cache = config.cache ? createCache(config.cache, logger.child({ component: 'cache' })) : undefined;
+  const cache = config.cache
+    ? createCache(config.cache, logger.child({ component: 'cache' }), metrics.cache.lookup)
+    : undefined;
   const serviceOrgId = () =>
     upstream.api.whoami().then(
       (whoami) => whoami.org.id,

@@ -20,6 +20,8 @@ export interface UserCacheOptions {
   coalesceWindowMs?: number;
   /** The clock for remembering updates; default Date.now. */
   now?: () => number;
+  /** Told how many ids of each by-id lookup the store served and how many it had to fetch. */
+  onLookup?: (event: { hits: number; misses: number }) => void;
 }
 
 /**
@@ -56,6 +58,7 @@ interface SharedState {
   seq: number;
   written: Map<string, { seq: number; at: number }>;
   windowMs: number;
+  onLookup: (event: { hits: number; misses: number }) => void;
   now: () => number;
 }
 
@@ -70,6 +73,7 @@ export function createUserCache(options: UserCacheOptions): UserCache {
       written: new Map(),
       windowMs: options.coalesceWindowMs ?? 1,
       now: options.now ?? Date.now,
+      onLookup: options.onLookup ?? (() => {}),
     },
   };
 }
@@ -198,6 +202,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
     async getUser(id, callOptions = {}) {
       const orgId = await orgIdOf();
       const [cached] = await store.getMany(orgId, [id]);
+      state.onLookup({ hits: cached ? 1 : 0, misses: cached ? 0 : 1 });
       if (cached) return cached;
       const [user] = await withSignal(load(orgId, [id], inner), callOptions, 'getUser');
       if (!user) throw new UpstreamNotFoundError('getUser', 'No such user in this organisation');
@@ -216,6 +221,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
         if (user) found.set(id, user);
         else missing.push(id);
       });
+      state.onLookup({ hits: distinct.length - missing.length, misses: missing.length });
       if (missing.length > 0) {
         const loaded = await withSignal(load(orgId, missing, inner), callOptions, 'batchUsers');
         missing.forEach((id, i) => found.set(id, loaded[i] ?? null));

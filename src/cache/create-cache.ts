@@ -17,7 +17,11 @@ export interface CacheSettings {
 }
 
 /** The process-wide cache: Redis (falling back to memory) when a URL is given, else memory. */
-export function createCache(settings: CacheSettings, logger: Pick<Logger, 'warn' | 'info'>): UserCache {
+export function createCache(
+  settings: CacheSettings,
+  logger: Pick<Logger, 'warn' | 'info'>,
+  onLookup?: (event: { hits: number; misses: number }) => void,
+): UserCache {
   const memory = createMemoryStore({ ttlMs: settings.ttlMs, maxEntries: settings.maxEntries });
   const store = settings.redisUrl
     ? createRedisStore({ url: settings.redisUrl, ttlMs: settings.ttlMs, fallback: memory, logger })
@@ -25,6 +29,7 @@ export function createCache(settings: CacheSettings, logger: Pick<Logger, 'warn'
   return createUserCache({
     store,
     coalesceWindowMs: settings.coalesceWindowMs,
+    ...(onLookup ? { onLookup } : {}),
     ...(settings.quotaPerHour > 0
       ? { guard: createQuotaGuard({ quota: settings.quotaPerHour, guardRatio: settings.quotaGuardRatio }) }
       : {}),

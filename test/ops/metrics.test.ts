@@ -1,3 +1,5 @@
+import { createUserCache } from '../../src/cache/caching-user-api.js';
+import { createMemoryStore } from '../../src/cache/memory-store.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { restSearch } from '../support/rest.js';
 
@@ -168,6 +170,29 @@ describe('retries and the circuit breaker', () => {
       expect(text).toContain('xdr_gateway_circuit_breaker_state{state="closed"} 0');
     } finally {
       await fresh.close();
+    }
+  });
+});
+
+describe('cache hits and misses', () => {
+  it('count every id the cross-request cache served or had to fetch', async () => {
+    let cached: TestGateway | undefined;
+    const cache = createUserCache({
+      store: createMemoryStore({ ttlMs: 60_000, maxEntries: 1000 }),
+      onLookup: (event) => cached?.metrics?.cache.lookup(event),
+    });
+    cached = await startTestGateway({ observability: {}, cache: { cache, orgId: 'org-1' } });
+    try {
+      const query = `{ ${aliases(10)} }`;
+      expect((await cached.post(query)).errors).toBeUndefined();
+      expect((await cached.post(query)).errors).toBeUndefined();
+      const text = await (await fetch(`${cached.origin}/metrics`)).text();
+      expect(text).toMatch(/^xdr_gateway_cache_misses_total 10$/m);
+      expect(text).toMatch(/^xdr_gateway_cache_hits_total 10$/m);
+      expect((await cached.emulator.stats()).calls.batchUsers).toBe(1);
+    } finally {
+      await cached.close();
+      await cache.close();
     }
   });
 });
