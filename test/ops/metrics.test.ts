@@ -176,12 +176,14 @@ describe('retries and the circuit breaker', () => {
 
 describe('cache hits and misses', () => {
   it('count every id the cross-request cache served or had to fetch', async () => {
-    let cached: TestGateway | undefined;
+    // The cache exists before the gateway whose metrics it feeds.
+    const ref: { gateway?: TestGateway } = {};
     const cache = createUserCache({
       store: createMemoryStore({ ttlMs: 60_000, maxEntries: 1000 }),
-      onLookup: (event) => cached?.metrics?.cache.lookup(event),
+      onLookup: (event) => ref.gateway?.metrics?.cache.lookup(event),
     });
-    cached = await startTestGateway({ observability: {}, cache: { cache, orgId: 'org-1' } });
+    const cached = await startTestGateway({ observability: {}, cache: { cache, orgId: 'org-1' } });
+    ref.gateway = cached;
     try {
       const query = `{ ${aliases(10)} }`;
       expect((await cached.post(query)).errors).toBeUndefined();
