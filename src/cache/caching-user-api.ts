@@ -1,7 +1,7 @@
-import { abortReason } from '../upstream/http.js';
+import { waitUnlessAborted } from '../upstream/http.js';
 import { UpstreamNotFoundError } from '../upstream/errors.js';
 import type { User } from '../upstream/types.js';
-import type { CallOptions, UserApi } from '../upstream/user-api.js';
+import type { UserApi } from '../upstream/user-api.js';
 import type { QuotaGuard } from './quota-guard.js';
 import { memoryKey, type UserStore } from './store.js';
 
@@ -204,7 +204,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
       const [cached] = await store.getMany(orgId, [id]);
       state.onLookup({ hits: cached ? 1 : 0, misses: cached ? 0 : 1 });
       if (cached) return cached;
-      const [user] = await withSignal(load(orgId, [id], inner), callOptions, 'getUser');
+      const [user] = await waitUnlessAborted(load(orgId, [id], inner), callOptions.signal, 'getUser');
       if (!user) throw new UpstreamNotFoundError('getUser', 'No such user in this organisation');
       return user;
     },
@@ -223,7 +223,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
       });
       state.onLookup({ hits: distinct.length - missing.length, misses: missing.length });
       if (missing.length > 0) {
-        const loaded = await withSignal(load(orgId, missing, inner), callOptions, 'batchUsers');
+        const loaded = await waitUnlessAborted(load(orgId, missing, inner), callOptions.signal, 'batchUsers');
         missing.forEach((id, i) => found.set(id, loaded[i] ?? null));
       }
       return ids.map((id) => found.get(id) ?? null);
@@ -280,25 +280,4 @@ function newFlight(): Flight {
   // A waiter may have left (aborted) by the time the shared call fails: never an unhandled rejection.
   promise.catch(() => {});
   return { promise, resolve, reject };
-}
-
-/** The caller's own deadline or disconnect ends its wait, not the shared call. */
-function withSignal<T>(promise: Promise<T>, options: CallOptions, route: string): Promise<T> {
-  const { signal } = options;
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortReason(signal, route));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal, route));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

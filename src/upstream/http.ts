@@ -218,6 +218,33 @@ export function abortReason(signal: AbortSignal, route: string): unknown {
   return reason;
 }
 
+/**
+ * Waits for a promise shared with other callers, but gives up as soon as this caller's signal
+ * aborts (with abortReason): one caller leaving must not cancel the shared work for the others.
+ */
+export function waitUnlessAborted<T>(
+  shared: Promise<T>,
+  signal: AbortSignal | undefined,
+  route: string,
+): Promise<T> {
+  if (!signal) return shared;
+  if (signal.aborted) return Promise.reject(abortReason(signal, route) as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal, route) as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
+}
+
 function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
   return typeof error.code === 'string' ? error.code : undefined;

@@ -10,7 +10,7 @@ import {
 } from './errors.js';
 import { NOOP_EVENTS } from './events.js';
 import type { UpstreamEvents } from './events.js';
-import { abortReason, jsonBody, parsePayload, statusFailure } from './http.js';
+import { jsonBody, parsePayload, statusFailure, waitUnlessAborted } from './http.js';
 import type { UpstreamHttp } from './http.js';
 import { NOOP_LOGGER } from './logger.js';
 import type { UpstreamLogger } from './logger.js';
@@ -105,7 +105,7 @@ export class TokenManager implements TokenSource {
       return current.value;
     }
     if (this.#failure && now < this.#failure.until && !this.#inflight) throw this.#failure.error;
-    return waitFor(this.#inflight ?? this.#fetch(), options.signal);
+    return waitUnlessAborted(this.#inflight ?? this.#fetch(), options.signal, ROUTE);
   }
 
   invalidate(token: string): void {
@@ -189,24 +189,4 @@ export class TokenManager implements TokenSource {
     this.#logger.debug({ route: ROUTE, expiresInSec: lifetimeMs / 1000 }, 'access token obtained');
     return token.accessToken;
   }
-}
-
-/** The shared promise, or the caller's abort reason as soon as the caller's signal aborts. */
-function waitFor<T>(shared: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return shared;
-  if (signal.aborted) return Promise.reject(abortReason(signal, ROUTE) as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal, ROUTE) as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    shared.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
-      },
-    );
-  });
 }
