@@ -2,7 +2,14 @@ import { createAuthenticator } from '../../src/auth/authenticate.js';
 import { CLAIMS } from '../../src/emulator/tokens.js';
 import { exampleUserIds } from '../../src/emulator/seed.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { captureLogs, leaks, startLocalIssuer, totalCalls, type LocalIssuer } from './support.js';
+import {
+  captureLogs,
+  emulatorJwtConfig,
+  leaks,
+  startLocalIssuer,
+  totalCalls,
+  type LocalIssuer,
+} from './support.js';
 
 // AUTH_MODE=jwt. Two issuers: the emulator (its demo clients are real callers with Cisco-style
 // claims) and a local one whose tokens the tests shape at will (expiry, audience, algorithm, key).
@@ -25,18 +32,9 @@ describe('AUTH_MODE=jwt with the emulator as issuer', () => {
     gw = await startTestGateway({
       app: { logger: logs.logger },
       authenticate: ({ emulator }) =>
-        createAuthenticator(
-          {
-            mode: 'jwt',
-            jwksUrl: `${emulator.url}/.well-known/jwks`,
-            // The emulator signs as Cisco's US region, with the issuer as audience too.
-            issuer: 'https://visibility.amp.cisco.com',
-            audience: 'https://visibility.amp.cisco.com',
-            algorithms: ['RS256', 'ES256'],
-            clockToleranceSec: 5,
-          },
-          { logger: logs.logger },
-        ),
+        createAuthenticator(emulatorJwtConfig(emulator.url, { algorithms: ['RS256', 'ES256'] }), {
+          logger: logs.logger,
+        }),
     });
     adminToken = await gw.emulator.token('client-demo-admin');
     readonlyToken = await gw.emulator.token('client-demo-readonly');

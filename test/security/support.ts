@@ -44,6 +44,25 @@ export interface LocalIssuer {
   close(): Promise<void>;
 }
 
+/**
+ * AUTH_MODE=jwt settings that trust the emulator's tokens: it signs as Cisco's US region, with the
+ * issuer as audience too, so its demo clients are test callers.
+ */
+export function emulatorJwtConfig(
+  emulatorUrl: string,
+  overrides: Partial<Extract<AuthConfig, { mode: 'jwt' }>> = {},
+): AuthConfig {
+  return {
+    mode: 'jwt',
+    jwksUrl: `${emulatorUrl}/.well-known/jwks`,
+    issuer: 'https://visibility.amp.cisco.com',
+    audience: 'https://visibility.amp.cisco.com',
+    algorithms: ['RS256'],
+    clockToleranceSec: 5,
+    ...overrides,
+  };
+}
+
 export async function startLocalIssuer(): Promise<LocalIssuer> {
   const served = await generateKeyPair('RS256');
   const stranger = await generateKeyPair('RS256');
