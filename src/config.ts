@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AuthConfig } from './auth/authenticate.js';
 import type { CacheSettings } from './cache/create-cache.js';
 import { DEFAULT_LIMITS, DEFAULT_MAX_BODY_BYTES, type OperationLimits } from './security/plugins.js';
-import { REGIONS, resolveBaseUrl, type Region } from './upstream/regions.js';
+import { REGION_BASE_URLS, REGIONS, resolveBaseUrl, type Region } from './upstream/regions.js';
 
 // The only reader of process.env (through main.ts). Every setting, its default and its meaning is
 // listed in the README's configuration table; keep the two in step.
@@ -235,7 +235,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const e = parsed.success ? parsed.data : undefined;
   const upstream = resolveUpstream(env, problems);
   const production = env.NODE_ENV === 'production';
-  const auth = resolveAuth(env, upstream?.mode, production, problems);
+  const auth = resolveAuth(env, upstream, production, problems);
   const introspection = e?.GRAPHQL_INTROSPECTION ?? !production;
   const graphiql = e?.GRAPHIQL ?? !production;
   if (graphiql && !introspection) {
@@ -308,10 +308,11 @@ function tracingRequested(env: Record<string, string | undefined>): boolean {
 
 function resolveAuth(
   env: Record<string, string | undefined>,
-  upstreamMode: 'emulator' | 'cisco' | undefined,
+  upstream: UpstreamConfig | { mode: 'emulator' } | undefined,
   production: boolean,
   problems: string[],
 ): AuthConfig | undefined {
+  const upstreamMode = upstream?.mode;
   const mode = env.AUTH_MODE || 'none';
   const clockToleranceSec = Number(env.AUTH_CLOCK_TOLERANCE_SEC || 5);
   if (mode === 'none') {
@@ -325,7 +326,13 @@ function resolveAuth(
     }
     return { mode: 'none' };
   }
-  if (mode === 'forward') return { mode: 'forward', clockToleranceSec };
+  if (mode === 'forward') {
+    // Callers' tokens are the User API's own: verified against its JWKS (the authenticator derives
+    // that URL from the upstream's) with its region host as issuer and audience.
+    if (!upstream) return undefined;
+    const host = upstreamTokenHost(upstream);
+    return { mode: 'forward', issuer: host, audience: host, clockToleranceSec };
+  }
   if (mode !== 'jwt') return undefined;
   const before = problems.length;
   const jwksUrl = env.AUTH_JWKS_URL || '';
@@ -342,6 +349,20 @@ function resolveAuth(
     algorithms: (env.AUTH_ALGORITHMS || 'RS256,ES256').split(',').map((a) => a.trim()),
     clockToleranceSec,
   };
+}
+
+/**
+ * The `iss` (and `aud`) of the upstream's access tokens: its region's host. The embedded emulator
+ * signs as `us`; an XDR_BASE_URL that is one of Cisco's hosts names its region, any other (a proxy, a
+ * standalone emulator) is taken to be XDR_REGION's, default `us` like the emulator's.
+ */
+function upstreamTokenHost(upstream: UpstreamConfig | { mode: 'emulator' }): string {
+  if (upstream.mode !== 'cisco') return REGION_BASE_URLS.us;
+  const origin = new URL(upstream.baseUrl).origin;
+  return (
+    Object.values(REGION_BASE_URLS).find((host) => host === origin) ??
+    REGION_BASE_URLS[upstream.region ?? 'us']
+  );
 }
 
 function resolveUpstream(

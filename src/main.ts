@@ -74,7 +74,8 @@ async function main() {
   }
   // One cache per process over the service credentials' org, learnt once from whoami; a client
   // without the profile scope is keyed by its id (one client id is one org). Forward mode does not
-  // use this api; its per-caller clients are not cached yet (README, "Cache, coalescing and quota guard").
+  // use this api: each caller's client gets its own decorator over the same cache, keyed by the org
+  // of the caller's verified token (the authenticator's cacheFor).
   const cache = config.cache
     ? createCache(config.cache, logger.child({ component: 'cache' }), metrics.cache.lookup)
     : undefined;
@@ -94,7 +95,12 @@ async function main() {
     graphiql: config.security.graphiql
       ? { examples: emulator ? exampleUserIds() : PLACEHOLDER_EXAMPLES }
       : false,
-    authenticate: createAuthenticator(config.auth, { forCaller: upstream.forCaller, logger }),
+    authenticate: createAuthenticator(config.auth, {
+      forCaller: upstream.forCaller,
+      upstreamUrl: upstreamSettings.baseUrl,
+      ...(cache ? { cacheFor: (callerApi, orgId) => createCachingUserApi(callerApi, { cache, orgId }) } : {}),
+      logger,
+    }),
     logger,
     observability: { metrics, readiness: readiness.check, tracing: ops.tracing },
     security: {

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import type { Logger } from '../logger.js';
 import type { UserApi } from '../upstream/user-api.js';
@@ -17,11 +17,23 @@ export type AuthConfig =
       algorithms: string[];
       clockToleranceSec: number;
     }
-  | { mode: 'forward'; clockToleranceSec: number };
+  | {
+      mode: 'forward';
+      /**
+       * The `iss` and `aud` of the User API's own tokens: the region host that issued them (e.g.
+       * https://visibility.amp.cisco.com; the emulator signs as its region's host too).
+       */
+      issuer: string;
+      audience: string;
+      clockToleranceSec: number;
+    };
 
 export interface Authenticated {
   caller: Caller;
-  /** Forward mode: the User API as the caller (their token); otherwise the gateway's own client. */
+  /**
+   * Forward mode: the User API as the caller (their token), behind the shared cache when there is
+   * one; otherwise absent and the gateway's own client is used.
+   */
   api?: UserApi;
 }
 
@@ -31,10 +43,28 @@ export type Authenticate = (request: Request) => Promise<Authenticated>;
 export interface AuthenticatorDeps {
   /** Forward mode: the User API with the caller's token (see createUpstream's forCaller). */
   forCaller?: (token: string) => UserApi;
-  /** Overrides the JWKS fetched from `jwksUrl` (tests). */
+  /**
+   * Forward mode: the User API's base URL (the one `forCaller` calls). Callers' tokens are verified
+   * against its key set, `<upstreamUrl>/.well-known/jwks`.
+   */
+  upstreamUrl?: string;
+  /**
+   * Forward mode: puts the process's shared cache in front of one caller's User API, keyed by the
+   * org of the caller's verified token (e.g. createCachingUserApi over one UserCache). Absent: no cache.
+   */
+  cacheFor?: (api: UserApi, orgId: string) => UserApi;
+  /** Overrides the JWKS fetched from `jwksUrl` or the upstream (tests). */
   keys?: JWTVerifyGetKey;
   logger?: Logger;
 }
+
+type VerifySettings = Pick<
+  Extract<AuthConfig, { mode: 'jwt' }>,
+  'issuer' | 'audience' | 'algorithms' | 'clockToleranceSec'
+>;
+
+/** The User API signs its access tokens with RS256 only. */
+const FORWARD_ALGORITHMS = ['RS256'];
 
 export function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, {
@@ -62,6 +92,21 @@ export function createAuthenticator(config: AuthConfig, deps: AuthenticatorDeps 
     if (token === undefined) throw reject('malformed', 'The Authorization header must be a Bearer token');
     return token;
   };
+  /** Checks signature, algorithm, `exp`, issuer and audience; throws 401 (503 when no keys load). */
+  const verify = async (token: string, keys: JWTVerifyGetKey, settings: VerifySettings) => {
+    try {
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: settings.issuer,
+        audience: settings.audience,
+        algorithms: settings.algorithms,
+        clockTolerance: settings.clockToleranceSec,
+        requiredClaims: ['exp'],
+      });
+      return payload;
+    } catch (error) {
+      throw jwtFailure(error, reject, deps.logger);
+    }
+  };
 
   switch (config.mode) {
     case 'none':
@@ -70,19 +115,7 @@ export function createAuthenticator(config: AuthConfig, deps: AuthenticatorDeps 
     case 'jwt': {
       const keys = deps.keys ?? createRemoteJWKSet(new URL(config.jwksUrl));
       return async (request) => {
-        const token = bearer(request);
-        let payload: JWTPayload;
-        try {
-          ({ payload } = await jwtVerify(token, keys, {
-            issuer: config.issuer,
-            audience: config.audience,
-            algorithms: config.algorithms,
-            clockTolerance: config.clockToleranceSec,
-            requiredClaims: ['exp'],
-          }));
-        } catch (error) {
-          throw jwtFailure(error, reject, deps.logger);
-        }
+        const payload = await verify(bearer(request), keys, config);
         return { caller: callerFrom('jwt', payload) };
       };
     }
@@ -90,22 +123,18 @@ export function createAuthenticator(config: AuthConfig, deps: AuthenticatorDeps 
     case 'forward': {
       const forCaller = deps.forCaller;
       if (!forCaller) throw new Error('AUTH_MODE=forward needs forCaller');
+      const upstreamUrl = deps.upstreamUrl?.replace(/\/+$/, '');
+      if (!deps.keys && !upstreamUrl) throw new Error('AUTH_MODE=forward needs the upstream URL');
+      const keys = deps.keys ?? createRemoteJWKSet(new URL(`${upstreamUrl}/.well-known/jwks`));
       return async (request) => {
         const token = bearer(request);
-        // Not verified here: the User API verifies the signature on every call. The claims only
-        // decide whether to call at all (scopes, expiry), which can save quota but never grant
-        // anything: a forged claim gets the forger an upstream 401, not data.
-        let payload: JWTPayload;
-        try {
-          payload = decodeJwt(token);
-        } catch {
-          throw reject('not_a_jwt', 'The access token is invalid');
-        }
-        const now = Math.floor(Date.now() / 1000);
-        if (typeof payload.exp === 'number' && payload.exp + config.clockToleranceSec <= now) {
-          throw reject('expired', 'The access token has expired');
-        }
-        return { caller: callerFrom('forward', payload), api: forCaller(token) };
+        // Verified here, not only by the User API: with the shared cache a caller may be served
+        // without any upstream call, so the signature, expiry, issuer and org must hold first.
+        const payload = await verify(token, keys, { ...config, algorithms: FORWARD_ALGORITHMS });
+        const caller = callerFrom('forward', payload);
+        if (!caller.orgId) throw reject('no_org', 'The access token names no organisation');
+        const api = forCaller(token);
+        return { caller, api: deps.cacheFor ? deps.cacheFor(api, caller.orgId) : api };
       };
     }
   }

@@ -1,11 +1,22 @@
+import { createRemoteJWKSet } from 'jose';
 import { createAuthenticator } from '../../src/auth/authenticate.js';
-import { DEMO_OWNER_IDS, ORG_2_ID } from '../../src/emulator/demo-clients.js';
+import { IDENTITY_CLAIMS, SCOPE_CLAIMS } from '../../src/auth/scopes.js';
+import { DEMO_OWNER_IDS, ORG_1_ID, ORG_2_ID } from '../../src/emulator/demo-clients.js';
 import { exampleUserIds } from '../../src/emulator/seed.js';
+import type { UserApi } from '../../src/upstream/user-api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { captureLogs, leaks, totalCalls } from './support.js';
+import {
+  captureLogs,
+  emulatorForwardConfig,
+  forgeLike,
+  leaks,
+  startLocalIssuer,
+  totalCalls,
+} from './support.js';
 
-// AUTH_MODE=forward: the caller's own XDR token goes upstream; the gateway's client credentials are
-// never used (0 token requests), and what a caller sees is what the User API lets that token see.
+// AUTH_MODE=forward: the caller's own XDR token is verified against the User API's JWKS, then goes
+// upstream; the gateway's client credentials are never used (0 token requests), and what a caller
+// sees is what the User API lets that token see. (The shared cache: test/cache/forward-cache.test.ts.)
 const ids = exampleUserIds();
 const logs = captureLogs();
 let gw: TestGateway;
@@ -16,11 +27,12 @@ let org2Admin: string;
 beforeAll(async () => {
   gw = await startTestGateway({
     app: { logger: logs.logger },
-    authenticate: ({ upstream }) =>
-      createAuthenticator(
-        { mode: 'forward', clockToleranceSec: 5 },
-        { forCaller: upstream.forCaller, logger: logs.logger },
-      ),
+    authenticate: ({ emulator, upstream }) =>
+      createAuthenticator(emulatorForwardConfig(), {
+        forCaller: upstream.forCaller,
+        upstreamUrl: emulator.url,
+        logger: logs.logger,
+      }),
   });
   org1Admin = await gw.emulator.token('client-demo-admin');
   org1Reader = await gw.emulator.token('client-demo-readonly');
@@ -32,6 +44,20 @@ beforeEach(() => gw.emulator.resetStats());
 const as = (token: string, query: string, variables: Record<string, unknown> = {}) =>
   gw.post(query, variables, { authorization: `Bearer ${token}` });
 const LOOKUP = 'query($id: ID!, $ids: [ID!]!) { user(id: $id) { id orgId } users(ids: $ids) { id } }';
+
+/** The HTTP status, WWW-Authenticate header and body of one request. */
+async function raw(url: string, headers: Record<string, string>) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query: '{ me { user { id } } }' }),
+  });
+  return {
+    status: response.status,
+    challenge: response.headers.get('www-authenticate'),
+    body: (await response.json()) as unknown,
+  };
+}
 
 describe('AUTH_MODE=forward', () => {
   it('serves an org-1 caller org-1 users with its own token, and no service token', async () => {
@@ -74,38 +100,135 @@ describe('AUTH_MODE=forward', () => {
     expect(totalCalls(await gw.emulator.stats())).toBe(0);
   });
 
-  it('answers UNAUTHENTICATED when the User API rejects the caller’s token, without a refresh or replay', async () => {
-    const [header, payload, signature = ''] = org1Admin.split('.');
-    const forged = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
-    const response = await as(forged, 'query($id: ID!) { user(id: $id) { id } }', { id: ids.userId });
-    expect(response).toEqual({
-      data: { user: null },
-      errors: [
-        {
-          message: 'The User API rejected your access token',
-          locations: [{ line: 1, column: 19 }],
-          path: ['user'],
-          extensions: { code: 'UNAUTHENTICATED' },
-        },
-      ],
-    });
-    expect((await gw.emulator.stats()).calls).toEqual(expect.objectContaining({ token: 0, batchUsers: 1 }));
+  it('answers UNAUTHENTICATED when the User API still refuses a verified token, without a refresh or replay', async () => {
+    // A valid signature is not the last word (the User API may know the token revoked): its 401 is
+    // the caller's, one call, no token request and no second attempt with the same token.
+    await gw.emulator.injectFault({ route: 'batchUsers', status: 401, times: 1 });
+    try {
+      const response = await as(org1Admin, 'query($id: ID!) { user(id: $id) { id } }', { id: ids.userId });
+      expect(response).toEqual({
+        data: { user: null },
+        errors: [
+          {
+            message: 'The User API rejected your access token',
+            locations: [{ line: 1, column: 19 }],
+            path: ['user'],
+            extensions: { code: 'UNAUTHENTICATED' },
+          },
+        ],
+      });
+      expect((await gw.emulator.stats()).calls).toEqual(expect.objectContaining({ token: 0, batchUsers: 1 }));
+    } finally {
+      await gw.emulator.clearFaults();
+    }
   });
 
-  it('refuses a missing, non-JWT or expired token locally: 401, 0 upstream calls', async () => {
-    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const expired = `${part({ alg: 'RS256' })}.${part({ exp: Math.floor(Date.now() / 1000) - 60 })}.c2ln`;
+  it('verifies the token itself: missing, non-JWT, tampered or forged tokens get 401, 0 upstream calls', async () => {
+    const [header, payload, signature = ''] = org1Admin.split('.');
+    const tampered = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+    // The right claims and the emulator's key id, but a key the JWKS does not hold.
+    const forged = await forgeLike(org1Admin);
+    // ...or claiming more scopes, or another org.
+    const forgedScopes = await forgeLike(org1Reader, {
+      [SCOPE_CLAIMS.ciscoOauth]: ['users', 'admin'],
+    });
+    const forgedOrg = await forgeLike(org2Admin, {
+      [IDENTITY_CLAIMS.orgId]: ORG_1_ID,
+    });
     const cases: [Record<string, string>, string][] = [
       [{}, 'Authentication required: send an Authorization: Bearer token'],
       [{ authorization: 'Bearer opaque-token' }, 'The access token is invalid'],
-      [{ authorization: `Bearer ${expired}` }, 'The access token has expired'],
+      [{ authorization: `Bearer ${tampered}` }, 'The access token is invalid'],
+      [{ authorization: `Bearer ${forged}` }, 'The access token is invalid'],
+      [{ authorization: `Bearer ${forgedScopes}` }, 'The access token is invalid'],
+      [{ authorization: `Bearer ${forgedOrg}` }, 'The access token is invalid'],
     ];
     for (const [headers, message] of cases) {
-      expect(await gw.post('{ me { user { id } } }', {}, headers)).toEqual({
-        errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }],
+      expect(await raw(gw.url, headers)).toEqual({
+        status: 401,
+        challenge: 'Bearer',
+        body: { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] },
       });
     }
     expect(totalCalls(await gw.emulator.stats())).toBe(0);
+  });
+
+  it('checks the claims of a correctly signed token: issuer, audience, exp, RS256 only, and an org', async () => {
+    // The emulator only signs good tokens, so this signs its own with a key trusted through `keys`.
+    const issuer = await startLocalIssuer();
+    const cachedFor: string[] = [];
+    try {
+      const authenticate = createAuthenticator(
+        emulatorForwardConfig({ issuer: issuer.issuer, audience: issuer.audience, clockToleranceSec: 0 }),
+        {
+          forCaller: gw.upstream.forCaller,
+          keys: createRemoteJWKSet(new URL(issuer.jwksUrl)),
+          cacheFor: (api: UserApi, orgId: string) => {
+            cachedFor.push(orgId);
+            return api;
+          },
+        },
+      );
+      const request = (token: string) =>
+        new Request('http://gateway.test/graphql', { headers: { authorization: `Bearer ${token}` } });
+      const org = { [IDENTITY_CLAIMS.orgId]: ORG_2_ID, scope: 'users:read' };
+      const now = Math.floor(Date.now() / 1000);
+      const refused: [string, string][] = [
+        [
+          await issuer.sign({ ...org, iss: 'https://visibility.eu.amp.cisco.com' }),
+          'The access token is invalid',
+        ],
+        [await issuer.sign({ ...org, aud: 'someone-else' }), 'The access token is invalid'],
+        [await issuer.sign({ ...org, exp: undefined }), 'The access token is invalid'],
+        [await issuer.sign({ ...org, exp: now - 1 }), 'The access token has expired'],
+        // In the JWKS, but not the User API's algorithm.
+        [await issuer.sign(org, { alg: 'ES384' }), 'The access token is invalid'],
+        [await issuer.sign({ scope: 'users:read' }), 'The access token names no organisation'],
+        [
+          await issuer.sign({ ...org, [IDENTITY_CLAIMS.orgId]: '' }),
+          'The access token names no organisation',
+        ],
+      ];
+      for (const [token, message] of refused) {
+        await expect(authenticate(request(token))).rejects.toMatchObject({
+          message,
+          extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+        });
+      }
+      expect(cachedFor).toEqual([]);
+      await expect(authenticate(request(await issuer.sign(org)))).resolves.toMatchObject({
+        caller: { kind: 'forward', subject: 'caller-1', orgId: ORG_2_ID, scopes: ['users:read'] },
+      });
+      expect(cachedFor).toEqual([ORG_2_ID]);
+    } finally {
+      await issuer.close();
+    }
+  });
+
+  it('answers 503 UPSTREAM_UNAVAILABLE when the upstream’s JWKS cannot be fetched, 0 API calls', async () => {
+    const down = await startTestGateway({
+      authenticate: ({ upstream }) =>
+        createAuthenticator(emulatorForwardConfig(), {
+          forCaller: upstream.forCaller,
+          upstreamUrl: 'http://127.0.0.1:1',
+        }),
+    });
+    try {
+      const token = await down.emulator.token('client-demo-admin');
+      await down.emulator.resetStats();
+      expect(await raw(down.url, { authorization: `Bearer ${token}` })).toEqual({
+        status: 503,
+        challenge: null,
+        body: {
+          errors: [
+            { message: 'The identity provider is unavailable', extensions: { code: 'UPSTREAM_UNAVAILABLE' } },
+          ],
+        },
+      });
+      expect(totalCalls(await down.emulator.stats())).toBe(0);
+    } finally {
+      await down.close();
+    }
   });
 
   it('never logs a caller token', () => {

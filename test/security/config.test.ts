@@ -66,8 +66,45 @@ describe('security settings', () => {
     });
     expect(loadConfig({ ...CISCO, AUTH_MODE: 'forward' }).auth).toEqual({
       mode: 'forward',
+      issuer: 'https://visibility.eu.amp.cisco.com',
+      audience: 'https://visibility.eu.amp.cisco.com',
       clockToleranceSec: 5,
     });
+  });
+
+  it('AUTH_MODE=forward: issuer and audience are the host of the region whose tokens the upstream issues', () => {
+    const forward = (env: Record<string, string>) => {
+      const auth = loadConfig({ AUTH_MODE: 'forward', ...env }).auth;
+      return auth.mode === 'forward' ? [auth.issuer, auth.audience] : auth.mode;
+    };
+    const host = (region: string) => [region, region];
+    // The embedded emulator signs as us.
+    expect(forward({})).toEqual(host('https://visibility.amp.cisco.com'));
+    expect(forward({ AUTH_CLOCK_TOLERANCE_SEC: '0' })).toEqual(host('https://visibility.amp.cisco.com'));
+    expect(loadConfig({ AUTH_MODE: 'forward', AUTH_CLOCK_TOLERANCE_SEC: '0' }).auth).toEqual(
+      expect.objectContaining({ clockToleranceSec: 0 }),
+    );
+    const client = { XDR_CLIENT_ID: 'id', XDR_CLIENT_SECRET: 'very-secret-value' };
+    expect(forward({ ...client, XDR_REGION: 'apjc' })).toEqual(host('https://visibility.apjc.amp.cisco.com'));
+    // A base URL on one of Cisco's hosts is that region, whatever XDR_REGION says (it wins there too).
+    expect(forward({ ...client, XDR_BASE_URL: 'https://visibility.eu.amp.cisco.com/' })).toEqual(
+      host('https://visibility.eu.amp.cisco.com'),
+    );
+    expect(
+      forward({ ...client, XDR_REGION: 'us', XDR_BASE_URL: 'https://visibility.apjc.amp.cisco.com' }),
+    ).toEqual(host('https://visibility.apjc.amp.cisco.com'));
+    // Any other base URL (a proxy, a standalone emulator) issues XDR_REGION's tokens, us by default.
+    expect(forward({ ...client, XDR_BASE_URL: 'http://127.0.0.1:4001', XDR_REGION: 'eu' })).toEqual(
+      host('https://visibility.eu.amp.cisco.com'),
+    );
+    expect(forward({ ...client, XDR_BASE_URL: 'http://127.0.0.1:4001' })).toEqual(
+      host('https://visibility.amp.cisco.com'),
+    );
+    // Upstream settings that do not hold are reported as such, forward or not.
+    expect(problems({ AUTH_MODE: 'forward', XDR_CLIENT_ID: 'id' })).toEqual([
+      'XDR_REGION (us, eu or apjc) or XDR_BASE_URL is required when the XDR_* settings are used',
+      'XDR_CLIENT_SECRET is required when the XDR_* settings are used',
+    ]);
   });
 
   it('lists every problem in one message, never a secret value', () => {

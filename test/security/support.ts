@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { SignJWT, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
+import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
 import type { AuthConfig } from '../../src/auth/authenticate.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 
@@ -44,6 +44,9 @@ export interface LocalIssuer {
   close(): Promise<void>;
 }
 
+/** The emulator signs as Cisco's US region (its default), with the issuer as audience too. */
+export const EMULATOR_TOKEN_HOST = 'https://visibility.amp.cisco.com';
+
 /**
  * AUTH_MODE=jwt settings that trust the emulator's tokens: it signs as Cisco's US region, with the
  * issuer as audience too, so its demo clients are test callers.
@@ -55,12 +58,40 @@ export function emulatorJwtConfig(
   return {
     mode: 'jwt',
     jwksUrl: `${emulatorUrl}/.well-known/jwks`,
-    issuer: 'https://visibility.amp.cisco.com',
-    audience: 'https://visibility.amp.cisco.com',
+    issuer: EMULATOR_TOKEN_HOST,
+    audience: EMULATOR_TOKEN_HOST,
     algorithms: ['RS256'],
     clockToleranceSec: 5,
     ...overrides,
   };
+}
+
+/**
+ * AUTH_MODE=forward settings for the emulator as upstream, as loadConfig derives them for it; the
+ * JWKS is the upstream's (`upstreamUrl` in the authenticator's deps).
+ */
+export function emulatorForwardConfig(
+  overrides: Partial<Extract<AuthConfig, { mode: 'forward' }>> = {},
+): AuthConfig {
+  return {
+    mode: 'forward',
+    issuer: EMULATOR_TOKEN_HOST,
+    audience: EMULATOR_TOKEN_HOST,
+    clockToleranceSec: 5,
+    ...overrides,
+  };
+}
+
+/**
+ * A forgery of a real token: the same header (kid included) and claims, `claims` merged over them,
+ * signed RS256 with a freshly generated key that no JWKS holds.
+ */
+export async function forgeLike(token: string, claims: JWTPayload = {}): Promise<string> {
+  const { privateKey } = await generateKeyPair('RS256');
+  const { kid } = decodeProtectedHeader(token);
+  return new SignJWT({ ...decodeJwt(token), ...claims })
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...(kid ? { kid } : {}) })
+    .sign(privateKey);
 }
 
 export async function startLocalIssuer(): Promise<LocalIssuer> {
