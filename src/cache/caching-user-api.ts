@@ -92,9 +92,10 @@ export interface CachingOptions {
  * The User API with a cross-request cache in front: by-id reads are served from the store when
  * fresh; concurrent misses for the same org, from any request, share one upstream batch call; search
  * hits are stored too; `updateUser` evicts the user before the call and stores the new version before
- * it returns; the quota guard refuses calls near the org's hourly limit (RATE_LIMITED), while cached
- * users still serve. Scope checks stay in front of this (authorizedApi wraps it), so nothing is served
- * from the cache to a caller who could not have read it upstream.
+ * it returns; the quota guard refuses calls near the org's hourly limit, and every call of an org the
+ * upstream answered 429 until its Retry-After has passed (RATE_LIMITED), while cached users still
+ * serve. Scope checks stay in front of this (authorizedApi wraps it), so nothing is served from the
+ * cache to a caller who could not have read it upstream.
  */
 export function createCachingUserApi(inner: UserApi, options: CachingOptions): UserApi {
   const { store, guard, state } = options.cache;
@@ -108,6 +109,15 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
     });
     return org;
   };
+
+  /** The upstream call's outcome, after telling the guard how it failed (a 429 blocks the org). */
+  const learning = <T>(orgId: string, call: Promise<T>): Promise<T> =>
+    guard
+      ? call.catch((error: unknown) => {
+          guard.learn(orgId, error);
+          throw error;
+        })
+      : call;
 
   /** Stores the users no update has touched since `startSeq`. */
   const storeFresh = (orgId: string, users: readonly User[], startSeq: number) => {
@@ -157,6 +167,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
         }
       },
       (error: unknown) => {
+        guard?.learn(orgId, error);
         for (const flight of flights.values()) flight.reject(error);
         done();
       },
@@ -233,7 +244,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
       const orgId = await orgIdOf();
       guard?.spendRead(orgId, 'searchUsers', 1);
       const startSeq = state.seq;
-      const result = await inner.searchUsers(params, callOptions);
+      const result = await learning(orgId, inner.searchUsers(params, callOptions));
       await storeFresh(orgId, result.users, startSeq);
       return result;
     },
@@ -248,6 +259,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
       try {
         user = await inner.updateUser(id, changes, callOptions);
       } catch (error) {
+        guard?.learn(orgId, error);
         // ...and whatever the outcome, reads that raced with the change are not kept.
         remember(orgId, id);
         await store.deleteMany(orgId, [id]);
@@ -265,7 +277,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
       // Learning the org (when not given) calls whoami itself; that call is not counted twice.
       const orgId = await orgIdOf();
       guard?.spendRead(orgId, 'whoami', 1);
-      return inner.whoami(callOptions);
+      return learning(orgId, inner.whoami(callOptions));
     },
   };
 }

@@ -331,6 +331,27 @@ export function parseRetryAfter(
   return Math.max(0, Math.ceil((date - now) / 1000));
 }
 
+/** A whole number of at least `min` from a rate-limit header; undefined when absent or anything else. */
+function headerCount(value: string | string[] | undefined, min: number): number | undefined {
+  const raw = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!raw || !/^\d{1,15}$/.test(raw)) return undefined;
+  const count = Number(raw);
+  return count >= min ? count : undefined;
+}
+
+/**
+ * Seconds to wait from an X-Ratelimit-Org-Reset-style header, used only when Retry-After is absent:
+ * delta-seconds, or epoch seconds when the number is that large. Undefined when absent or junk.
+ */
+export function parseRateLimitReset(
+  value: string | string[] | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  const sec = headerCount(value, 0);
+  if (sec === undefined) return undefined;
+  return sec >= 1_000_000_000 ? Math.max(0, Math.ceil(sec - now / 1000)) : sec;
+}
+
 /**
  * The typed error of a status no route gives a meaning of its own: 429, 5xx and anything
  * unexpected. Callers handle 400/401/403/404 first.
@@ -338,7 +359,15 @@ export function parseRetryAfter(
 export function statusFailure(route: string, response: UpstreamResponse): UpstreamError {
   const { status } = response;
   if (status === 429) {
-    return new UpstreamRateLimitedError(route, parseRetryAfter(response.headers['retry-after']));
+    const { headers } = response;
+    return new UpstreamRateLimitedError(
+      route,
+      parseRetryAfter(headers['retry-after']) ?? parseRateLimitReset(headers['x-ratelimit-org-reset']),
+      {
+        orgLimit: headerCount(headers['x-ratelimit-org-limit'], 1),
+        orgRemaining: headerCount(headers['x-ratelimit-org-remaining'], 0),
+      },
+    );
   }
   if (status >= 500) {
     return new UpstreamUnavailableError(route, `The User API failed ${route} with status ${status}`, status);
