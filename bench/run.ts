@@ -1,15 +1,17 @@
 // npm run bench [-- --quick]: the gateway against two baselines on this machine, with the emulator
 // answering at once and with 20 ms injected latency. No assertions: it measures and writes
 // bench/results/latest.{json,md,svg}. See README, "Performance".
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Options, type Request } from 'autocannon';
+import { openLoop, type OpenLoopResult } from './open-loop.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const root = dirname(here);
 const quick = process.argv.includes('--quick');
 const DURATION_SEC = quick ? 3 : 10;
 const DELAYS_MS = [0, 20];
@@ -23,18 +25,24 @@ interface Service {
   stop(): Promise<void>;
 }
 
-async function startService(script: string, args: string[] = []): Promise<Service> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(here, script), ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/** Waits for the first stdout line of `child` that matches `pattern`; its first group is the URL. */
+async function urlOf(child: ChildProcess, name: string, pattern: RegExp): Promise<string> {
   const lines = createInterface({ input: child.stdout! });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-  lines.close();
-  child.stdout?.resume();
-  const { url } = JSON.parse(first) as { url: string };
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      lines.on('line', (line) => {
+        const match = pattern.exec(line);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+    });
+  } finally {
+    lines.close();
+    child.stdout?.resume();
+  }
+}
+
+function service(child: ChildProcess, url: string): Service {
   return {
     url,
     pid: child.pid!,
@@ -45,6 +53,41 @@ async function startService(script: string, args: string[] = []): Promise<Servic
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** A helper of the benchmark (emulator, B2) from bench/, printing {"url": ...} first. */
+async function startService(script: string, args: string[] = []): Promise<Service> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, script), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await urlOf(child, script, /^\{"url":"([^"]+)"\}$/);
+  return service(child, url);
+}
+
+/**
+ * The gateway exactly as `npm start` runs it against a Cisco-style upstream (compiled JS, src/main.ts
+ * with its metrics, logging, auth, limits and resilience), configured through the environment.
+ */
+async function startGateway(emulatorUrl: string, env: Record<string, string> = {}): Promise<Service> {
+  const child = spawn(process.execPath, [join(root, 'dist', 'main.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      PATH: process.env.PATH,
+      XDR_BASE_URL: emulatorUrl,
+      XDR_CLIENT_ID: 'client-demo-admin',
+      XDR_CLIENT_SECRET: 'demo-admin-secret',
+      // The benchmark's callers are anonymous, as in default mode.
+      AUTH_ALLOW_NONE: 'true',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'error',
+      // The bench's emulator has an unreachable quota; the guard would stop W1 at 7,600 calls.
+      QUOTA_PER_HOUR: '0',
+      ...env,
+    },
+  });
+  const port = await urlOf(child, 'the gateway', /^GraphQL gateway: http:\/\/[^/]+:(\d+)\/graphql$/);
+  return service(child, `http://127.0.0.1:${port}/graphql`);
 }
 
 /** Resident and peak resident memory of a process, in MB (Linux /proc). */
@@ -283,7 +326,22 @@ async function measure(emulatorUrl: string, options: Options, pid: number | unde
 
 type Run = Record<Target, Partial<Record<Workload, Figures>>>;
 
-async function runAt(delayMs: number): Promise<{ run: Run; peakRssMb: number }> {
+interface DelayRun {
+  run: Run;
+  /** Highest resident memory of either gateway process over the whole run at this delay. */
+  peakRssMb: number;
+  /** W1 at a fixed half load (open loop), per target. */
+  halfLoad?: { rate: number; results: Record<Target, OpenLoopResult> };
+  /** The cached gateway's five workloads run a second time: its peak RSS after each pass. */
+  repeat?: {
+    firstPassPeakRssMb: number;
+    secondPassPeakRssMb: number;
+    growthPct: number;
+    second: Run['gateway'];
+  };
+}
+
+async function runAt(delayMs: number): Promise<DelayRun> {
   const emulator = await startService('emulator-process.ts');
   const services: Service[] = [emulator];
   try {
@@ -297,8 +355,8 @@ async function runAt(delayMs: number): Promise<{ run: Run; peakRssMb: number }> 
     const ids = ((await search.json()) as { data: Record<string, string>[] }).data.map(
       (u) => u['user-id'] as string,
     );
-    const gateway = await startService('gateway-process.ts', [emulator.url]);
-    const bare = await startService('gateway-process.ts', [emulator.url, '--no-cache']);
+    const gateway = await startGateway(emulator.url);
+    const bare = await startGateway(emulator.url, { CACHE_ENABLED: 'false' });
     const b2 = await startService('b2-proxy.ts', [emulator.url]);
     services.push(gateway, bare, b2);
     const run: Run = { gateway: {}, gatewayNoCache: {}, B1: {}, B2: {} };
@@ -308,28 +366,70 @@ async function runAt(delayMs: number): Promise<{ run: Run; peakRssMb: number }> 
       ['gatewayNoCache', bare.url, bare.pid, ['W1', 'W2', 'W5']],
       ['gateway', gateway.url, gateway.pid, WORKLOADS],
     ];
+    const pass = async (
+      target: Target,
+      url: string,
+      pid: number | undefined,
+      workloads: readonly Workload[],
+    ) => {
+      const figures: Run['gateway'] = {};
+      for (const name of workloads) {
+        figures[name] = await measure(emulator.url, workload(name, target, url, ids, token), pid);
+        console.log(`${delayMs} ms  ${target.padEnd(14)} ${name}  ${JSON.stringify(figures[name])}`);
+      }
+      return figures;
+    };
     for (const [target, url, pid, workloads] of targets) {
       // Unmeasured warm-up: JIT, connection pools and the token, so the first workload is not penalised.
       await autocannon({ ...workload('W1', target, url, ids, token), duration: 1 });
-      for (const name of workloads) {
-        const figures = await measure(emulator.url, workload(name, target, url, ids, token), pid);
-        run[target][name] = figures;
-        console.log(`${delayMs} ms  ${target.padEnd(14)} ${name}  ${JSON.stringify(figures)}`);
-      }
+      run[target] = await pass(target, url, pid, workloads);
     }
-    return { run, peakRssMb: memoryOf(gateway.pid).peakRssMb };
+    const result: DelayRun = { run, peakRssMb: 0 };
+    if (delayMs === 0) {
+      const firstPassPeakRssMb = memoryOf(gateway.pid).peakRssMb;
+      const second = await pass('gateway', gateway.url, gateway.pid, WORKLOADS);
+      const secondPassPeakRssMb = memoryOf(gateway.pid).peakRssMb;
+      const growthPct = round((100 * (secondPassPeakRssMb - firstPassPeakRssMb)) / firstPassPeakRssMb);
+      result.repeat = { firstPassPeakRssMb, secondPassPeakRssMb, growthPct, second };
+      console.log(`repeat: peak RSS ${firstPassPeakRssMb} MB → ${secondPassPeakRssMb} MB (${growthPct}%)`);
+    } else {
+      // Half load: half of what B1 (the emulator straight) served with 10 connections.
+      const rate = Math.max(10, Math.round((run.B1.W1?.rps ?? 200) / 2));
+      const results = {} as Record<Target, OpenLoopResult>;
+      for (const [target, url] of targets) {
+        const options = workload('W1', target, url, ids, token);
+        const setup = options.requests?.[0]?.setupRequest;
+        if (!setup) throw new Error(`W1 of ${target} has no request`);
+        results[target] = await openLoop({
+          url: new URL(url).origin,
+          rate,
+          durationSec: DURATION_SEC,
+          request: () => setup({}, {}),
+        });
+        console.log(
+          `${delayMs} ms  ${target.padEnd(14)} W1 at ${rate}/s  ${JSON.stringify(results[target])}`,
+        );
+      }
+      result.halfLoad = { rate, results };
+    }
+    result.peakRssMb = Math.max(memoryOf(gateway.pid).peakRssMb, memoryOf(bare.pid).peakRssMb);
+    return result;
   } finally {
     for (const service of services.reverse()) await service.stop();
   }
 }
 
 const started = Date.now();
+// The gateway runs as `npm start` runs it: compiled.
+execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
 const runs: Record<number, Run> = {};
+const delayRuns: Record<number, DelayRun> = {};
 let peakRssMb = 0;
 for (const delay of DELAYS_MS) {
-  const { run, peakRssMb: peak } = await runAt(delay);
-  runs[delay] = run;
-  peakRssMb = Math.max(peakRssMb, peak);
+  const delayRun = await runAt(delay);
+  delayRuns[delay] = delayRun;
+  runs[delay] = delayRun.run;
+  peakRssMb = Math.max(peakRssMb, delayRun.peakRssMb);
 }
 
 const at0 = runs[0] as Run;
@@ -351,23 +451,26 @@ const latest = {
   },
   peakRssMb,
   gatewayNoCache: at0.gatewayNoCache,
+  repeat: delayRuns[0]?.repeat,
   at20ms: {
     workloads: at20.gateway,
     gatewayNoCache: at20.gatewayNoCache,
     baselines: { B1: at20.B1, B2: at20.B2 },
-    addedOverB1: {
-      W1_p50Ms:
-        at20.gatewayNoCache.W1 && at20.B1.W1
-          ? round(at20.gatewayNoCache.W1.p50Ms - at20.B1.W1.p50Ms, 2)
-          : null,
-      W1_p99Ms:
-        at20.gatewayNoCache.W1 && at20.B1.W1
-          ? round(at20.gatewayNoCache.W1.p99Ms - at20.B1.W1.p99Ms, 2)
-          : null,
-    },
+    halfLoad: delayRuns[20]?.halfLoad,
+    // The gateway's own cost over calling the User API directly, at half load (open loop, W1).
+    addedOverB1: addedOverB1(delayRuns[20]?.halfLoad?.results),
   },
   elapsedSec: round((Date.now() - started) / 1000, 0),
 };
+
+function addedOverB1(results?: Record<Target, OpenLoopResult>) {
+  if (!results) return null;
+  const over = (target: Target) => ({
+    p50Ms: round(results[target].p50Ms - results.B1.p50Ms, 2),
+    p99Ms: round(results[target].p99Ms - results.B1.p99Ms, 2),
+  });
+  return { gatewayNoCache: over('gatewayNoCache'), gateway: over('gateway'), B2: over('B2') };
+}
 
 const out = join(here, 'results');
 mkdirSync(out, { recursive: true });
@@ -396,9 +499,31 @@ function table(): string {
       }
     }
   }
+  const half = delayRuns[20]?.halfLoad;
+  if (half) {
+    rows.push(
+      '',
+      `W1 at half load: ${half.rate} req/s (half of B1's W1 rate above), open loop, upstream delay 20 ms; ` +
+        'added = this target minus B1.',
+      '',
+      '| target | achieved req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | errors |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const target of ['gateway', 'gatewayNoCache', 'B2', 'B1'] as const) {
+      const r = half.results[target];
+      rows.push(
+        `| ${target} | ${r.achievedRps} | ${r.p50Ms} | ${r.p99Ms} | ${round(r.p50Ms - half.results.B1.p50Ms, 2)} | ${round(r.p99Ms - half.results.B1.p99Ms, 2)} | ${r.errors} |`,
+      );
+    }
+  }
+  const repeat = delayRuns[0]?.repeat;
   rows.push(
     '',
-    `Gateway peak RSS: ${peakRssMb} MB. W1 vs B2: ${latest.ratios.W1_vs_B2}× (no cache: ${latest.ratios.W1_nocache_vs_B2}×).`,
+    `Gateway peak RSS (both gateway processes, whole run): ${peakRssMb} MB. ` +
+      (repeat
+        ? `Cached gateway's peak RSS after its five 0 ms workloads: ${repeat.firstPassPeakRssMb} MB; after running them again: ${repeat.secondPassPeakRssMb} MB (${repeat.growthPct}% growth). `
+        : '') +
+      `W1 vs B2: ${latest.ratios.W1_vs_B2}× (no cache: ${latest.ratios.W1_nocache_vs_B2}×).`,
   );
   return `${rows.join('\n')}\n`;
 }

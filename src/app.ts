@@ -1,4 +1,4 @@
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { createAuthenticator, type Authenticate } from './auth/authenticate.js';
 import { createContext, type GraphQLContext } from './context.js';
 import { graphiqlTabs, type ExampleIds } from './graphiql-tabs.js';
@@ -59,6 +59,11 @@ export interface SecurityOptions {
 
 export type App = YogaServerInstance<Record<string, never>, GraphQLContext>;
 
+/** Ends the context's deadline timer and disconnect listener with the operation. */
+function useDisposeContext(): Plugin<GraphQLContext> {
+  return { onExecute: () => ({ onExecuteDone: ({ args }) => args.contextValue.dispose() }) };
+}
+
 /** Builds the gateway's HTTP handler. No listening, no environment reads: see main.ts. */
 export function createApp(deps: AppDeps): App {
   const settings = { maxUserIds: deps.maxUserIds ?? 500, operationDeadlineMs: deps.operationDeadlineMs };
@@ -83,11 +88,16 @@ export function createApp(deps: AppDeps): App {
       useOperationLimits({ ...DEFAULT_LIMITS, ...security.limits }),
       ...(security.introspection === false ? [useNoIntrospection()] : []),
       useValidationCodes(),
+      // The context's deadline timer and disconnect listener end with the operation.
+      useDisposeContext(),
     ],
     // One operation per request: a batch would multiply every limit above.
     batching: false,
     // No file uploads in this API; multipart bodies are refused rather than parsed.
     multipart: false,
+    // useBodyLimit caps the body (413 PAYLOAD_TOO_LARGE); Yoga's own cap would stream every body
+    // through a second TransformStream and Request for a 25 MB limit that ours already undercuts.
+    maxRequestBodySize: false,
     // Never the original message or stack, whatever NODE_ENV says (Yoga unmasks in development).
     maskedErrors: { isDev: false },
     logging: yogaLogger(logger),

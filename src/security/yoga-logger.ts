@@ -12,6 +12,8 @@ export function yogaLogger(logger: Logger): Record<Level, (...args: unknown[]) =
   const log =
     (level: Level) =>
     (...args: unknown[]) => {
+      // Yoga logs several debug lines per request: drop them before any work when they won't print.
+      if (!logger.isLevelEnabled(level)) return;
       const errors = args.filter((a): a is Error => a instanceof Error).map(describe);
       const text = args
         .filter((a): a is string => typeof a === 'string')

@@ -100,8 +100,14 @@ export class UserApiClient implements UserApi {
       chunks.push(distinct.slice(i, i + MAX_BATCH_IDS));
 
     // One failed chunk fails the lookup, so the other chunks are cancelled rather than left running.
+    // (One chunk, the usual case, has no siblings: its own signal will do.)
     const siblings = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, siblings.signal]) : siblings.signal;
+    const signal =
+      chunks.length === 1
+        ? options.signal
+        : options.signal
+          ? AbortSignal.any([options.signal, siblings.signal])
+          : siblings.signal;
     let pages: User[][];
     try {
       pages = await Promise.all(
