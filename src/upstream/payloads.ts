@@ -33,7 +33,11 @@ const optionalStringList = optional(stringList);
 
 /** Drops undefined values so domain objects carry only the keys the upstream sent. */
 function defined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  // A plain loop: this runs for every user of every response, and entries/filter/fromEntries
+  // allocate three arrays per user.
+  const out: Record<string, unknown> = {};
+  for (const key in value) if (value[key] !== undefined) out[key] = value[key];
+  return out as T;
 }
 
 const idpMappingPayload = z

@@ -4,7 +4,7 @@ describe('cache settings', () => {
   it('default to a 30 s in-memory cache with the quota guard at 95% of 8000 calls an hour', () => {
     expect(loadConfig({}).cache).toEqual({
       ttlMs: 30_000,
-      maxEntries: 50_000,
+      maxEntries: 10_000,
       coalesceWindowMs: 1,
       redisUrl: undefined,
       quotaPerHour: 8_000,
