@@ -25,6 +25,13 @@ interface Service {
   stop(): Promise<void>;
 }
 
+// The node flags of `npm start` (its `start:prod` script), so the heap limit measured is the shipped one.
+const GATEWAY_ARGS = (
+  JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts['start:prod']
+  ?.split(/\s+/)
+  .slice(1) ?? ['dist/main.js'];
+
 /** Waits for the first stdout line of `child` that matches `pattern`; its first group is the URL. */
 async function urlOf(child: ChildProcess, name: string, pattern: RegExp): Promise<string> {
   const lines = createInterface({ input: child.stdout! });
@@ -69,12 +76,7 @@ async function startService(script: string, args: string[] = []): Promise<Servic
  * with its metrics, logging, auth, limits and resilience), configured through the environment.
  */
 async function startGateway(emulatorUrl: string, env: Record<string, string> = {}): Promise<Service> {
-  // The node flags of `npm start` (its `start:prod` script), so the heap limit measured is the shipped one.
-  const scripts = (
-    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  ).scripts;
-  const [, ...args] = (scripts['start:prod'] ?? 'node dist/main.js').split(/\s+/);
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, GATEWAY_ARGS, {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
@@ -149,17 +151,18 @@ const window100 = (ids: string[]) => {
 function workload(name: Workload, target: Target, base: string, ids: string[], token: string): Options {
   const connections = name === 'W5' ? 50 : 10;
   const hot = ids.slice(0, 100);
+  /** One request per call, made afresh each time. */
+  const one = (make: () => Request): Options => ({
+    url: base,
+    connections,
+    requests: [{ setupRequest: (req) => ({ ...req, ...make() }) }],
+  });
   if (target === 'gateway' || target === 'gatewayNoCache') {
     const gql = (query: string, variables: Record<string, unknown>): Request => ({
       method: 'POST',
       path: '/graphql',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query, variables }),
-    });
-    const one = (make: () => Request): Options => ({
-      url: base,
-      connections,
-      requests: [{ setupRequest: (req) => ({ ...req, ...make() }) }],
     });
     switch (name) {
       case 'W1':
@@ -202,11 +205,6 @@ function workload(name: Workload, target: Target, base: string, ids: string[], t
     headers,
   });
   if (target === 'B1') {
-    const one = (make: () => Request): Options => ({
-      url: base,
-      connections,
-      requests: [{ setupRequest: (req) => ({ ...req, ...make() }) }],
-    });
     switch (name) {
       case 'W1':
         return one(() => get(batchPath([pick(ids)]), auth));
@@ -251,11 +249,6 @@ function workload(name: Workload, target: Target, base: string, ids: string[], t
         return one(() => get(batchPath(hot), auth));
     }
   }
-  const one = (make: () => Request): Options => ({
-    url: base,
-    connections,
-    requests: [{ setupRequest: (req) => ({ ...req, ...make() }) }],
-  });
   const idsParam = (list: string[]) => list.map(encodeURIComponent).join(',');
   switch (name) {
     case 'W1':

@@ -56,16 +56,12 @@ export class UpstreamForbiddenError extends UpstreamError {
 export interface RateLimitFacts {
   /** X-Ratelimit-Org-Limit: the org's quota per window. */
   orgLimit?: number | undefined;
-  /** X-Ratelimit-Org-Remaining: calls left in the window, when the upstream says. */
-  orgRemaining?: number | undefined;
 }
 
 export class UpstreamRateLimitedError extends UpstreamError {
   readonly kind = 'rate_limited';
   /** The org's quota as the upstream announced it; undefined when it did not (or the guard refused). */
   readonly orgLimit: number | undefined;
-  /** The calls the upstream said are left, when it said. */
-  readonly orgRemaining: number | undefined;
   constructor(
     route: string,
     /** Seconds to wait, from Retry-After (else X-Ratelimit-Org-Reset); undefined when none was given. */
@@ -77,7 +73,6 @@ export class UpstreamRateLimitedError extends UpstreamError {
       `The User API rate limit is exhausted${retryAfterSec === undefined ? '' : `; retry after ${retryAfterSec}s`}`,
     );
     this.orgLimit = facts.orgLimit;
-    this.orgRemaining = facts.orgRemaining;
   }
 }
 

@@ -363,10 +363,7 @@ export function statusFailure(route: string, response: UpstreamResponse): Upstre
     return new UpstreamRateLimitedError(
       route,
       parseRetryAfter(headers['retry-after']) ?? parseRateLimitReset(headers['x-ratelimit-org-reset']),
-      {
-        orgLimit: headerCount(headers['x-ratelimit-org-limit'], 1),
-        orgRemaining: headerCount(headers['x-ratelimit-org-remaining'], 0),
-      },
+      { orgLimit: headerCount(headers['x-ratelimit-org-limit'], 1) },
     );
   }
   if (status >= 500) {

@@ -23,17 +23,16 @@ const tooManyResponse = (headers: UpstreamResponse['headers']): UpstreamResponse
 });
 
 describe('the 429 carries the X-Ratelimit-Org-* headers on the typed error', () => {
-  it('reads Retry-After, the limit and the remaining calls', () => {
+  it('reads Retry-After and the limit', () => {
     const error = statusFailure(
       'batchUsers',
       tooManyResponse({
         'retry-after': '42',
         'x-ratelimit-org-limit': '8000',
-        'x-ratelimit-org-remaining': '0',
       }),
     );
     expect(error).toBeInstanceOf(UpstreamRateLimitedError);
-    expect(error).toMatchObject({ route: 'batchUsers', retryAfterSec: 42, orgLimit: 8000, orgRemaining: 0 });
+    expect(error).toMatchObject({ route: 'batchUsers', retryAfterSec: 42, orgLimit: 8000 });
   });
 
   it('leaves out junk values instead of failing', () => {
@@ -43,18 +42,15 @@ describe('the 429 carries the X-Ratelimit-Org-* headers on the typed error', () 
         tooManyResponse({
           'retry-after': '7',
           'x-ratelimit-org-limit': junk,
-          'x-ratelimit-org-remaining': junk,
         }),
       );
-      expect(error).toMatchObject({ retryAfterSec: 7, orgLimit: undefined, orgRemaining: undefined });
+      expect(error).toMatchObject({ retryAfterSec: 7, orgLimit: undefined });
     }
-    // A limit of 0 is no limit anyone could use: ignored; 0 remaining is a fact.
-    expect(
-      statusFailure(
-        'getUser',
-        tooManyResponse({ 'x-ratelimit-org-limit': '0', 'x-ratelimit-org-remaining': '0' }),
-      ),
-    ).toMatchObject({ retryAfterSec: undefined, orgLimit: undefined, orgRemaining: 0 });
+    // A limit of 0 is no limit anyone could use: ignored.
+    expect(statusFailure('getUser', tooManyResponse({ 'x-ratelimit-org-limit': '0' }))).toMatchObject({
+      retryAfterSec: undefined,
+      orgLimit: undefined,
+    });
     // Repeated headers: the first one counts.
     expect(
       statusFailure('getUser', tooManyResponse({ 'x-ratelimit-org-limit': ['12', '13'] })),
