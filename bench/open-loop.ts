@@ -3,6 +3,10 @@
 // server is charged for the queue it causes (no coordinated omission). Written here because
 // autocannon's fixed-rate mode (`overallRate`) reports latencies below the upstream's injected delay
 // (a 1 ms minimum behind a 20 ms emulator), which makes its figures useless for "added latency".
+//
+// Several targets are compared in interleaved rounds (A B C, then B C A, ...), each target's samples
+// pooled over its rounds: a stall of this shared machine (another process's GC, the hypervisor) then
+// lands on every target alike instead of deciding one target's p99 alone.
 import { Pool } from 'undici';
 import type { Request } from 'autocannon';
 
@@ -11,24 +15,32 @@ export interface OpenLoopResult {
   achievedRps: number;
   p50Ms: number;
   p99Ms: number;
+  /** Requests measured (all rounds). */
+  samples: number;
   errors: number;
 }
 
-export async function openLoop(options: {
+export interface OpenLoopTarget {
+  name: string;
+  /** Origin of the target. */
   url: string;
-  rate: number;
-  durationSec: number;
   request: () => Request;
-}): Promise<OpenLoopResult> {
-  const pool = new Pool(options.url, { connections: 256, pipelining: 1 });
-  const latencies: number[] = [];
-  let errors = 0;
-  const total = Math.round(options.rate * options.durationSec);
-  const interval = 1000 / options.rate;
+}
+
+interface Tally {
+  latencies: number[];
+  errors: number;
+  elapsedMs: number;
+}
+
+/** Sends `rate` requests per second for `durationSec` through `pool`, adding to `tally`. */
+async function runFor(pool: Pool, target: OpenLoopTarget, rate: number, durationSec: number, tally: Tally) {
+  const total = Math.round(rate * durationSec);
+  const interval = 1000 / rate;
   const started = performance.now();
   const inFlight: Promise<void>[] = [];
   const send = async (scheduled: number) => {
-    const { method = 'GET', path = '/', headers = {}, body } = options.request();
+    const { method = 'GET', path = '/', headers = {}, body } = target.request();
     try {
       const response = await pool.request({
         method: method as 'GET' | 'POST',
@@ -37,11 +49,11 @@ export async function openLoop(options: {
         ...(body === undefined ? {} : { body }),
       });
       await response.body.dump();
-      if (response.statusCode >= 300) errors++;
+      if (response.statusCode >= 300) tally.errors++;
     } catch {
-      errors++;
+      tally.errors++;
     }
-    latencies.push(performance.now() - scheduled);
+    tally.latencies.push(performance.now() - scheduled);
   };
   for (let i = 0; i < total; i++) {
     const scheduled = started + i * interval;
@@ -50,16 +62,45 @@ export async function openLoop(options: {
     inFlight.push(send(scheduled));
   }
   await Promise.all(inFlight);
-  const elapsedSec = (performance.now() - started) / 1000;
-  await pool.close();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  tally.elapsedMs += performance.now() - started;
+}
+
+/** Each target at `rate` for `rounds` rounds of `roundSec`, interleaved; figures per target. */
+export async function openLoop(options: {
+  targets: OpenLoopTarget[];
+  rate: number;
+  roundSec: number;
+  rounds: number;
+}): Promise<Record<string, OpenLoopResult>> {
+  const { targets, rate } = options;
+  const pools = targets.map((t) => new Pool(t.url, { connections: 256, pipelining: 1 }));
+  const tallies: Tally[] = targets.map(() => ({ latencies: [], errors: 0, elapsedMs: 0 }));
+  try {
+    for (let round = 0; round < options.rounds; round++) {
+      for (let k = 0; k < targets.length; k++) {
+        const i = (round + k) % targets.length;
+        await runFor(pools[i]!, targets[i]!, rate, options.roundSec, tallies[i]!);
+      }
+    }
+  } finally {
+    await Promise.all(pools.map((pool) => pool.close()));
+  }
   const ms = (n: number) => Math.round(n * 100) / 100;
-  return {
-    rate: options.rate,
-    achievedRps: Math.round(latencies.length / elapsedSec),
-    p50Ms: ms(at(0.5)),
-    p99Ms: ms(at(0.99)),
-    errors,
-  };
+  return Object.fromEntries(
+    targets.map((target, i) => {
+      const { latencies, errors, elapsedMs } = tallies[i]!;
+      latencies.sort((a, b) => a - b);
+      const at = (q: number) =>
+        latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+      const result: OpenLoopResult = {
+        rate,
+        achievedRps: Math.round(latencies.length / (elapsedMs / 1000)),
+        p50Ms: ms(at(0.5)),
+        p99Ms: ms(at(0.99)),
+        samples: latencies.length,
+        errors,
+      };
+      return [target.name, result];
+    }),
+  );
 }
