@@ -16,6 +16,12 @@ const quick = process.argv.includes('--quick');
 // --quick: 2 s per closed-loop run, so the half-load comparison below can have enough samples for a
 // p99 (about 1,600 per target) within the 3 minutes.
 const DURATION_SEC = quick ? 2 : 10;
+/**
+ * W1 before each target's first workload, unmeasured. The gateway's code (Yoga, graphql-js, undici)
+ * reaches V8's optimised tiers after a few thousand operations: with 1 s its W1 at 0 ms measured about
+ * two thirds of what it serves a few seconds later. B1 and B2 get the same warm-up.
+ */
+const WARMUP_SEC = 3;
 /** Half load: every target in interleaved rounds of this length (see open-loop.ts). */
 const HALF_LOAD_ROUNDS = 4;
 const HALF_LOAD_ROUND_SEC = quick ? 2 : 5;
@@ -385,7 +391,7 @@ async function runAt(delayMs: number): Promise<DelayRun> {
     };
     for (const [target, url, pid, workloads] of targets) {
       // Unmeasured warm-up: JIT, connection pools and the token, so the first workload is not penalised.
-      await autocannon({ ...workload('W1', target, url, ids, token), duration: 1 });
+      await autocannon({ ...workload('W1', target, url, ids, token), duration: WARMUP_SEC });
       run[target] = await pass(target, url, pid, workloads);
     }
     const result: DelayRun = { run, peakRssMb: 0 };
