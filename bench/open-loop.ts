@@ -27,14 +27,16 @@ export interface OpenLoopTarget {
   request: () => Request;
 }
 
+/** What one target has sent so far, over all its rounds. */
 interface Tally {
+  pool: Pool;
   latencies: number[];
   errors: number;
   elapsedMs: number;
 }
 
-/** Sends `rate` requests per second for `durationSec` through `pool`, adding to `tally`. */
-async function runFor(pool: Pool, target: OpenLoopTarget, rate: number, durationSec: number, tally: Tally) {
+/** Sends `rate` requests per second for `durationSec`, adding to `tally`. */
+async function runFor(target: OpenLoopTarget, tally: Tally, rate: number, durationSec: number) {
   const total = Math.round(rate * durationSec);
   const interval = 1000 / rate;
   const started = performance.now();
@@ -42,7 +44,7 @@ async function runFor(pool: Pool, target: OpenLoopTarget, rate: number, duration
   const send = async (scheduled: number) => {
     const { method = 'GET', path = '/', headers = {}, body } = target.request();
     try {
-      const response = await pool.request({
+      const response = await tally.pool.request({
         method: method as 'GET' | 'POST',
         path,
         headers,
@@ -65,42 +67,45 @@ async function runFor(pool: Pool, target: OpenLoopTarget, rate: number, duration
   tally.elapsedMs += performance.now() - started;
 }
 
-/** Each target at `rate` for `rounds` rounds of `roundSec`, interleaved; figures per target. */
-export async function openLoop(options: {
-  targets: OpenLoopTarget[];
+/** Each target at `rate` for `rounds` rounds of `roundSec`, interleaved; figures by target name. */
+export async function openLoop<Name extends string>(options: {
+  targets: (OpenLoopTarget & { name: Name })[];
   rate: number;
   roundSec: number;
   rounds: number;
-}): Promise<Record<string, OpenLoopResult>> {
+}): Promise<Record<Name, OpenLoopResult>> {
   const { targets, rate } = options;
-  const pools = targets.map((t) => new Pool(t.url, { connections: 256, pipelining: 1 }));
-  const tallies: Tally[] = targets.map(() => ({ latencies: [], errors: 0, elapsedMs: 0 }));
+  const tallies = targets.map((t): Tally => ({
+    pool: new Pool(t.url, { connections: 256, pipelining: 1 }),
+    latencies: [],
+    errors: 0,
+    elapsedMs: 0,
+  }));
   try {
     for (let round = 0; round < options.rounds; round++) {
       for (let k = 0; k < targets.length; k++) {
         const i = (round + k) % targets.length;
-        await runFor(pools[i]!, targets[i]!, rate, options.roundSec, tallies[i]!);
+        await runFor(targets[i]!, tallies[i]!, rate, options.roundSec);
       }
     }
   } finally {
-    await Promise.all(pools.map((pool) => pool.close()));
+    await Promise.all(tallies.map((tally) => tally.pool.close()));
   }
   const ms = (n: number) => Math.round(n * 100) / 100;
-  return Object.fromEntries(
-    targets.map((target, i) => {
-      const { latencies, errors, elapsedMs } = tallies[i]!;
-      latencies.sort((a, b) => a - b);
-      const at = (q: number) =>
-        latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-      const result: OpenLoopResult = {
-        rate,
-        achievedRps: Math.round(latencies.length / (elapsedMs / 1000)),
-        p50Ms: ms(at(0.5)),
-        p99Ms: ms(at(0.99)),
-        samples: latencies.length,
-        errors,
-      };
-      return [target.name, result];
-    }),
-  );
+  const results = {} as Record<Name, OpenLoopResult>;
+  targets.forEach((target, i) => {
+    const { latencies, errors, elapsedMs } = tallies[i]!;
+    latencies.sort((a, b) => a - b);
+    const at = (q: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+    results[target.name] = {
+      rate,
+      achievedRps: Math.round(latencies.length / (elapsedMs / 1000)),
+      p50Ms: ms(at(0.5)),
+      p99Ms: ms(at(0.99)),
+      samples: latencies.length,
+      errors,
+    };
+  });
+  return results;
 }

@@ -407,7 +407,7 @@ async function runAt(delayMs: number): Promise<DelayRun> {
     } else {
       // Half load: half of what B1 (the emulator straight) served with 10 connections.
       const rate = Math.max(10, Math.round((run.B1.W1?.rps ?? 200) / 2));
-      const results = (await openLoop({
+      const results = await openLoop({
         targets: targets.map(([target, url]) => {
           const setup = workload('W1', target, url, ids, token).requests?.[0]?.setupRequest;
           if (!setup) throw new Error(`W1 of ${target} has no request`);
@@ -416,7 +416,7 @@ async function runAt(delayMs: number): Promise<DelayRun> {
         rate,
         roundSec: HALF_LOAD_ROUND_SEC,
         rounds: HALF_LOAD_ROUNDS,
-      })) as Record<Target, OpenLoopResult>;
+      });
       for (const [target] of targets) {
         console.log(
           `${delayMs} ms  ${target.padEnd(14)} W1 at ${rate}/s  ${JSON.stringify(results[target])}`,
