@@ -21,6 +21,8 @@ export const ERROR_CODES = [
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
   'PAYLOAD_TOO_LARGE',
+  // The gateway is at MAX_CONCURRENT_OPERATIONS and the request waited its turn in vain (503).
+  'OVERLOADED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

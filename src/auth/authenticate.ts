@@ -16,6 +16,13 @@ export type AuthConfig =
       /** JWS algorithms accepted; anything else (e.g. HS256, none) is rejected. */
       algorithms: string[];
       clockToleranceSec: number;
+      /**
+       * The claim naming the caller's organisation (AUTH_ORG_CLAIM, default Cisco's org claim); null:
+       * a single-tenant issuer whose tokens name none (AUTH_ORG_CLAIM=none).
+       */
+      orgClaim: string | null;
+      /** AUTH_ORG_ID: the gateway's org, pinned; whoami must agree. Absent: learnt from whoami. */
+      orgId?: string;
     }
   | {
       mode: 'forward';

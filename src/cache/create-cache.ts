@@ -14,6 +14,8 @@ export interface CacheSettings {
   /** 0: no quota guard. */
   quotaPerHour: number;
   quotaGuardRatio: number;
+  /** Most of the org's hourly reads one authenticated caller may spend (QUOTA_CALLER_SHARE). */
+  callerShare: number;
 }
 
 /** The process-wide cache: Redis (falling back to memory) when a URL is given, else memory. */

@@ -15,6 +15,10 @@ export interface OperationLimits {
   maxDirectives: number;
   /** graphql-armor's static cost (objects 2, scalars 1, ×1.5 per level, × `first`). */
   maxCost: number;
+  /** User ids one operation may ask for: every `users` list, `user` and `_entities` lookup together. */
+  maxIdsPerOperation: number;
+  /** Worst-case upstream calls of one operation (batches of 100 ids, searches, whoami, changes). */
+  maxUpstreamCallsPerOperation: number;
 }
 
 export const DEFAULT_LIMITS: OperationLimits = {
@@ -23,6 +27,8 @@ export const DEFAULT_LIMITS: OperationLimits = {
   maxTokens: 5000,
   maxDirectives: 50,
   maxCost: 50_000,
+  maxIdsPerOperation: 500,
+  maxUpstreamCallsPerOperation: 10,
 };
 
 /** The default request body cap: room for 500 ids inline (~25 KB) with a wide margin. */

@@ -9,6 +9,7 @@ describe('cache settings', () => {
       redisUrl: undefined,
       quotaPerHour: 8_000,
       quotaGuardRatio: 0.95,
+      callerShare: 0.25,
     });
   });
 
@@ -29,6 +30,7 @@ describe('cache settings', () => {
       redisUrl: 'redis://cache:6379/1',
       quotaPerHour: 0,
       quotaGuardRatio: 0.9,
+      callerShare: 0.25,
     });
     expect(loadConfig({ CACHE_ENABLED: 'false' }).cache).toBeUndefined();
   });

@@ -18,7 +18,14 @@ const ids = exampleUserIds();
 const silent = createLogger({ level: 'silent' });
 const newCache = () =>
   createCache(
-    { ttlMs: 60_000, maxEntries: 10_000, coalesceWindowMs: 1, quotaPerHour: 8_000, quotaGuardRatio: 0.95 },
+    {
+      ttlMs: 60_000,
+      maxEntries: 10_000,
+      coalesceWindowMs: 1,
+      quotaPerHour: 8_000,
+      quotaGuardRatio: 0.95,
+      callerShare: 1,
+    },
     silent,
   );
 let cache: UserCache;

@@ -24,19 +24,34 @@ describe('security settings', () => {
     expect(config.production).toBe(false);
     expect(config.auth).toEqual({ mode: 'none' });
     expect(config.security).toEqual({
-      limits: { maxDepth: 10, maxAliases: 150, maxTokens: 5000, maxDirectives: 50, maxCost: 50_000 },
+      limits: {
+        maxDepth: 10,
+        maxAliases: 150,
+        maxTokens: 5000,
+        maxDirectives: 50,
+        maxCost: 50_000,
+        maxIdsPerOperation: 500,
+        maxUpstreamCallsPerOperation: 10,
+      },
       maxBodyBytes: 102_400,
       introspection: true,
       graphiql: true,
+      cors: { mode: 'loopback' },
+      federationSdl: false,
     });
   });
 
   it('NODE_ENV=production turns introspection and GraphiQL off unless explicitly enabled', () => {
-    expect(loadConfig({ NODE_ENV: 'production' }).security).toEqual(
+    expect(loadConfig({ NODE_ENV: 'production', XDR_EMULATOR: 'true' }).security).toEqual(
       expect.objectContaining({ introspection: false, graphiql: false }),
     );
     expect(
-      loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true', GRAPHIQL: 'true' }).security,
+      loadConfig({
+        NODE_ENV: 'production',
+        XDR_EMULATOR: 'true',
+        GRAPHQL_INTROSPECTION: 'true',
+        GRAPHIQL: 'true',
+      }).security,
     ).toEqual(expect.objectContaining({ introspection: true, graphiql: true }));
     expect(problems({ GRAPHIQL: 'true', GRAPHQL_INTROSPECTION: 'false' })).toEqual([
       'GRAPHIQL=true needs introspection: set GRAPHQL_INTROSPECTION=true as well',
@@ -51,8 +66,9 @@ describe('security settings', () => {
     expect(problems({ ...CISCO, AUTH_ALLOW_NONE: 'true', NODE_ENV: 'production' })).toEqual([
       'AUTH_MODE=none is refused with NODE_ENV=production against Cisco: use jwt or forward',
     ]);
-    // The embedded emulator holds no real org: none stays allowed there, even in production.
-    expect(loadConfig({ NODE_ENV: 'production' }).auth).toEqual({ mode: 'none' });
+    // The embedded emulator holds no real org: none stays allowed there, even in production, once
+    // the emulator is asked for explicitly.
+    expect(loadConfig({ NODE_ENV: 'production', XDR_EMULATOR: 'true' }).auth).toEqual({ mode: 'none' });
   });
 
   it('AUTH_MODE=jwt with its defaults, and forward', () => {
@@ -63,6 +79,7 @@ describe('security settings', () => {
       audience: JWT.AUTH_AUDIENCE,
       algorithms: ['RS256', 'ES256'],
       clockToleranceSec: 5,
+      orgClaim: 'https://schemas.cisco.com/iroh/identity/claims/org/id',
     });
     expect(loadConfig({ ...CISCO, AUTH_MODE: 'forward' }).auth).toEqual({
       mode: 'forward',

@@ -55,6 +55,7 @@ describe('graphql-http serverAudits', () => {
           audience,
           algorithms: ['RS256'],
           clockToleranceSec: 5,
+          orgClaim: null,
         }),
     });
     const token = await issuer.sign({ scope: 'users:read profile:read' });

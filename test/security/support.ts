@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWTPayload } from 'jose';
 import type { AuthConfig } from '../../src/auth/authenticate.js';
+import { CISCO_ORG_CLAIM } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 
 /** A logger whose JSON lines the test can read back. */
@@ -62,6 +63,7 @@ export function emulatorJwtConfig(
     audience: EMULATOR_TOKEN_HOST,
     algorithms: ['RS256'],
     clockToleranceSec: 5,
+    orgClaim: CISCO_ORG_CLAIM,
     ...overrides,
   };
 }
@@ -141,6 +143,8 @@ export async function startLocalIssuer(): Promise<LocalIssuer> {
         audience,
         algorithms: ['RS256'],
         clockToleranceSec: 5,
+        // Its tokens name no org unless a test signs one in: a single-tenant issuer by default.
+        orgClaim: null,
         ...overrides,
       };
     },
