@@ -1,11 +1,11 @@
+import { packBatches } from '../upstream/batches.js';
 import { waitUnlessAborted } from '../upstream/http.js';
 import { UpstreamNotFoundError } from '../upstream/errors.js';
 import type { User } from '../upstream/types.js';
-import type { UserApi } from '../upstream/user-api.js';
+import type { CallOptions, UserApi } from '../upstream/user-api.js';
 import type { QuotaGuard } from './quota-guard.js';
 import { memoryKey, type UserStore } from './store.js';
 
-const MAX_BATCH_IDS = 100;
 /** How long an update is remembered, to keep slower reads that started before it out of the cache. */
 const WRITE_MEMORY_MS = 10 * 60_000;
 
@@ -54,6 +54,8 @@ interface OrgBatches {
 
 interface SharedState {
   orgs: Map<string, OrgBatches>;
+  /** The guard's refusals of shared batches: no call was made, so each caller's charge is refunded. */
+  refusals: WeakSet<object>;
   /** Bumped by every update; a read stores only users not updated since it started. */
   seq: number;
   written: Map<string, { seq: number; at: number }>;
@@ -69,6 +71,7 @@ export function createUserCache(options: UserCacheOptions): UserCache {
     close: () => options.store.close(),
     state: {
       orgs: new Map(),
+      refusals: new WeakSet(),
       seq: 0,
       written: new Map(),
       windowMs: options.coalesceWindowMs ?? 1,
@@ -139,39 +142,44 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
     const api = batches.gatheringApi ?? inner;
     batches.gathering = new Map();
     batches.gatheringApi = undefined;
-    const ids = [...flights.keys()];
+    const calls = packBatches([...flights.keys()]);
     try {
-      guard?.spendRead(orgId, 'batchUsers', Math.ceil(ids.length / MAX_BATCH_IDS));
+      guard?.spendRead(orgId, 'batchUsers', calls.length);
     } catch (error) {
+      if (typeof error === 'object' && error !== null) state.refusals.add(error);
       for (const flight of flights.values()) flight.reject(error);
       return;
     }
     for (const [id, flight] of flights) batches.inFlight.set(id, flight);
     const startSeq = state.seq;
-    const done = () => {
-      for (const [id, flight] of flights)
-        if (batches.inFlight.get(id) === flight) batches.inFlight.delete(id);
-    };
-    // No caller's signal: the call is shared, so one caller leaving must not cancel it for the others.
-    api.getUsers(ids).then(
-      async (users) => {
-        users.forEach((user, i) => flights.get(ids[i] as string)?.resolve(user));
-        try {
-          await storeFresh(
-            orgId,
-            users.filter((u): u is User => u !== null),
-            startSeq,
-          );
-        } finally {
-          done();
+    for (const ids of calls) {
+      const done = () => {
+        for (const id of ids) {
+          const flight = flights.get(id);
+          if (flight && batches.inFlight.get(id) === flight) batches.inFlight.delete(id);
         }
-      },
-      (error: unknown) => {
-        guard?.learn(orgId, error);
-        for (const flight of flights.values()) flight.reject(error);
-        done();
-      },
-    );
+      };
+      // No caller's signal: the call is shared, so one caller leaving must not cancel it for the others.
+      api.getUsers(ids).then(
+        async (users) => {
+          users.forEach((user, i) => flights.get(ids[i] as string)?.resolve(user));
+          try {
+            await storeFresh(
+              orgId,
+              users.filter((u): u is User => u !== null),
+              startSeq,
+            );
+          } finally {
+            done();
+          }
+        },
+        (error: unknown) => {
+          guard?.learn(orgId, error);
+          for (const id of ids) flights.get(id)?.reject(error);
+          done();
+        },
+      );
+    }
   };
 
   /** Joins or starts the shared batch calls for ids missing from the store. */
@@ -192,6 +200,29 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
       else setImmediate(fire);
     }
     return Promise.all(promises);
+  };
+
+  /**
+   * Loads store misses through the shared batches, charging the caller (when the call names one) the
+   * calls its misses alone would need, whether or not they share a call with other callers' misses:
+   * that is what its lookups cost the org. Refunded when the shared call is refused before it is made.
+   */
+  const loadCharged = async (
+    orgId: string,
+    missing: readonly string[],
+    callOptions: CallOptions,
+    route: string,
+  ): Promise<(User | null)[]> => {
+    const refund =
+      guard && callOptions.caller !== undefined
+        ? guard.chargeCaller(orgId, callOptions.caller, 'batchUsers', packBatches(missing).length)
+        : undefined;
+    try {
+      return await waitUnlessAborted(load(orgId, missing, inner), callOptions.signal, route);
+    } catch (error) {
+      if (refund && typeof error === 'object' && error !== null && state.refusals.has(error)) refund();
+      throw error;
+    }
   };
 
   const remember = (orgId: string, id: string) => {
@@ -215,7 +246,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
       const [cached] = await store.getMany(orgId, [id]);
       state.onLookup({ hits: cached ? 1 : 0, misses: cached ? 0 : 1 });
       if (cached) return cached;
-      const [user] = await waitUnlessAborted(load(orgId, [id], inner), callOptions.signal, 'getUser');
+      const [user] = await loadCharged(orgId, [id], callOptions, 'getUser');
       if (!user) throw new UpstreamNotFoundError('getUser', 'No such user in this organisation');
       return user;
     },
@@ -234,7 +265,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
       });
       state.onLookup({ hits: distinct.length - missing.length, misses: missing.length });
       if (missing.length > 0) {
-        const loaded = await waitUnlessAborted(load(orgId, missing, inner), callOptions.signal, 'batchUsers');
+        const loaded = await loadCharged(orgId, missing, callOptions, 'batchUsers');
         missing.forEach((id, i) => found.set(id, loaded[i] ?? null));
       }
       return ids.map((id) => found.get(id) ?? null);
@@ -242,7 +273,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
 
     async searchUsers(params, callOptions) {
       const orgId = await orgIdOf();
-      guard?.spendRead(orgId, 'searchUsers', 1);
+      guard?.spendRead(orgId, 'searchUsers', 1, callOptions?.caller);
       const startSeq = state.seq;
       const result = await learning(orgId, inner.searchUsers(params, callOptions));
       await storeFresh(orgId, result.users, startSeq);
@@ -276,7 +307,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
     async whoami(callOptions) {
       // Learning the org (when not given) calls whoami itself; that call is not counted twice.
       const orgId = await orgIdOf();
-      guard?.spendRead(orgId, 'whoami', 1);
+      guard?.spendRead(orgId, 'whoami', 1, callOptions?.caller);
       return learning(orgId, inner.whoami(callOptions));
     },
   };

@@ -33,7 +33,13 @@ export function createCache(
     coalesceWindowMs: settings.coalesceWindowMs,
     ...(onLookup ? { onLookup } : {}),
     ...(settings.quotaPerHour > 0
-      ? { guard: createQuotaGuard({ quota: settings.quotaPerHour, guardRatio: settings.quotaGuardRatio }) }
+      ? {
+          guard: createQuotaGuard({
+            quota: settings.quotaPerHour,
+            guardRatio: settings.quotaGuardRatio,
+            callerShare: settings.callerShare,
+          }),
+        }
       : {}),
   });
 }

@@ -9,6 +9,13 @@ import type {
   UserSortField,
 } from '../upstream/types.js';
 import { builder } from './builder.js';
+import {
+  checkLength,
+  MAX_CURSOR_LENGTH,
+  MAX_FILTER_STRING_LENGTH,
+  MAX_SORT_VALUE_LENGTH,
+  MAX_SORT_VALUES,
+} from './input-checks.js';
 import { UserRef, UserRoleEnum } from './user.js';
 
 const DEFAULT_PAGE_SIZE = 20;
@@ -130,6 +137,8 @@ function encodeCursor(cursor: Cursor): string {
 }
 
 function decodeCursor(value: string, queryKey: string): Cursor {
+  // Bounded before decoding: a forged cursor must cost neither memory nor an upstream call.
+  if (value.length > MAX_CURSOR_LENGTH) throw badUserInput('`after` is not a cursor of searchUsers');
   let cursor: unknown;
   try {
     cursor = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
@@ -151,8 +160,16 @@ function isCursor(value: unknown): value is Cursor {
     typeof c.q === 'string' &&
     Number.isSafeInteger(c.o) &&
     (c.o as number) >= 0 &&
-    (c.a === undefined ||
-      (Array.isArray(c.a) && c.a.every((x) => x === null || typeof x === 'string' || typeof x === 'number')))
+    (c.a === undefined || (Array.isArray(c.a) && c.a.length <= MAX_SORT_VALUES && c.a.every(isSortValue)))
+  );
+}
+
+/** A search_after value as the upstream sends them: a short string, a finite number or null. */
+function isSortValue(x: unknown): boolean {
+  return (
+    x === null ||
+    (typeof x === 'string' && x.length <= MAX_SORT_VALUE_LENGTH) ||
+    (typeof x === 'number' && Number.isFinite(x))
   );
 }
 
@@ -241,6 +258,9 @@ function toUpstreamFilter(input: {
     filter.role = [...new Set(input.roles)] as UserSearchFilter['role'];
   }
   if (input.enabled != null) filter.enabled = input.enabled;
+  checkLength(input.email, 'filter.email', MAX_FILTER_STRING_LENGTH);
+  checkLength(input.idp, 'filter.idp', MAX_FILTER_STRING_LENGTH);
+  checkLength(input.query, 'filter.query', MAX_FILTER_STRING_LENGTH);
   if (input.email != null) filter.email = input.email;
   if (input.idp != null) filter.idp = input.idp;
   if (input.query != null) filter.query = input.query;

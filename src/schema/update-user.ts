@@ -5,6 +5,7 @@ import { toGraphQLError } from '../errors.js';
 import { primeUsers } from '../loaders/create-loaders.js';
 import type { UserChanges } from '../upstream/types.js';
 import { builder } from './builder.js';
+import { idProblem, loggableId } from './input-checks.js';
 import { UserRef } from './user.js';
 
 export class NotFoundError extends Error {
@@ -130,7 +131,7 @@ builder.mutationField('updateUser', (t) =>
       dataField: { name: 'user', description: 'The user as it is now.' },
     },
     resolve: (_root, { id, input }, ctx) =>
-      auditUpdateUser(ctx, { targetId: String(id), fields: givenFields(input) }, async () => {
+      auditUpdateUser(ctx, { targetId: loggableId(String(id)), fields: givenFields(input) }, async () => {
         const { api, loaders, signal } = ctx;
         // First of all: a caller who may not write learns nothing else, not even about the input.
         try {
@@ -142,13 +143,17 @@ builder.mutationField('updateUser', (t) =>
           throw error;
         }
         const changes: UserChanges = {};
-        const nulls: FieldError[] = [];
+        // A malformed id never reaches the upstream (`..` would be a path segment of the change call).
+        const idError = idProblem(String(id));
+        const invalid: FieldError[] =
+          idError === undefined ? [] : [{ path: ['id'], message: `Not a valid user id: ${idError}` }];
         for (const key of ['role', 'enabled', 'name', 'nick'] as const) {
           const value = input[key];
-          if (value === null) nulls.push({ path: ['input', key], message: 'Omit the field instead of null' });
+          if (value === null)
+            invalid.push({ path: ['input', key], message: 'Omit the field instead of null' });
           else if (value !== undefined) Object.assign(changes, { [key]: value });
         }
-        if (nulls.length > 0) throw new ValidationError(nulls);
+        if (invalid.length > 0) throw new ValidationError(invalid);
         if (Object.keys(changes).length === 0) {
           throw new ValidationError([{ path: ['input'], message: 'Give at least one field to change' }]);
         }

@@ -1,6 +1,9 @@
+import { isDeepStrictEqual } from 'node:util';
+import { getArgumentValues, type GraphQLResolveInfo } from 'graphql';
 import { badUserInput, toGraphQLError } from '../errors.js';
 import { USER_ROLES, type IdpMapping, type User, type UserRole } from '../upstream/types.js';
 import { builder } from './builder.js';
+import { checkId, checkIds, idMessage, idProblem } from './input-checks.js';
 
 const ROLE_DESCRIPTIONS: Record<UserRole, string> = {
   bare: 'No static role: may log in, sees nothing until granted.',
@@ -113,11 +116,46 @@ function latest(timestamps: readonly string[]): string | null {
 }
 
 // Other subgraphs reference users by id; the router's `_entities` lookups go through the request's
-// loader like every other by-id lookup, so they batch with them. Unknown ids resolve to null.
+// loader like every other by-id lookup, so they batch with them. Unknown ids resolve to null; a
+// malformed one fails its own representation only (the promise rejects: a throw would fail the field).
 builder.asEntity(UserRef, {
   key: builder.selection<{ id: string }>('id'),
-  resolveReference: (ref, { loaders }) => loadUser(() => loaders.user.load(String(ref.id))),
+  resolveReference: async (ref, { loaders }, info) => {
+    const id: unknown = ref.id;
+    const problem =
+      typeof id === 'string' ? idProblem(id) : Number.isSafeInteger(id) ? undefined : 'it is not a string';
+    if (problem !== undefined) {
+      const argument = `${representationArgument(ref, info)}.id`;
+      throw badUserInput(idMessage(argument, problem), { argument });
+    }
+    return loadUser(() => loaders.user.load(String(id)));
+  },
 });
+
+// Per `_entities` field: the representation indexes already named by an error, so that equal bad
+// representations are each named by their own index.
+const namedRepresentations = new WeakMap<GraphQLResolveInfo, Set<number>>();
+
+/**
+ * `representations[i]` for the representation `ref` of the `_entities` field being resolved: the
+ * federation library hands resolveReference the representation but not its index. Only computed for
+ * an error, so that a valid lookup costs nothing.
+ */
+function representationArgument(ref: object, info: GraphQLResolveInfo): string {
+  const field = info.parentType.getFields()[info.fieldName];
+  const node = info.fieldNodes[0];
+  const given: unknown =
+    field && node ? getArgumentValues(field, node, info.variableValues)['representations'] : [];
+  const list: unknown[] = Array.isArray(given) ? given : [];
+  let named = namedRepresentations.get(info);
+  if (!named) namedRepresentations.set(info, (named = new Set()));
+  const taken = named;
+  let index = list.findIndex((r, i) => !taken.has(i) && r === ref);
+  if (index < 0) index = list.findIndex((r, i) => !taken.has(i) && isDeepStrictEqual(r, ref));
+  if (index < 0) return 'representations[?]';
+  taken.add(index);
+  return `representations[${index}]`;
+}
 
 async function loadUser(load: () => Promise<User | null>): Promise<User | null> {
   try {
@@ -133,7 +171,10 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'The user with this id, or null when it does not exist or is in another organisation.',
     args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
-    resolve: (_root, { id }, { loaders }) => loadUser(() => loaders.user.load(String(id))),
+    resolve: (_root, { id }, { loaders }) => {
+      const checked = checkId(String(id), 'id');
+      return loadUser(() => loaders.user.load(checked));
+    },
   }),
   users: t.field({
     type: [UserRef],
@@ -150,7 +191,10 @@ builder.queryFields((t) => ({
           maxIds: settings.maxUserIds,
         });
       }
-      return Promise.all(ids.map((id) => loadUser(() => loaders.user.load(String(id)))));
+      const strings = ids.map(String);
+      // The whole field is refused, before any of its ids joins a batch.
+      checkIds(strings, 'ids');
+      return Promise.all(strings.map((id) => loadUser(() => loaders.user.load(id))));
     },
   }),
 }));

@@ -22,11 +22,9 @@ import {
   whoamiPayload,
 } from './payloads.js';
 import type { TokenSource } from './token-manager.js';
+import { packBatches } from './batches.js';
 import type { SearchUsersParams, SearchUsersResult, User, UserChanges, Whoami } from './types.js';
 import type { CallOptions, UserApi } from './user-api.js';
-
-/** The most ids `GET /batch/users` accepts in one call. */
-export const MAX_BATCH_IDS = 100;
 
 const USER_MGMT = '/iroh/user-mgmt';
 
@@ -95,9 +93,7 @@ export class UserApiClient implements UserApi {
   async getUsers(ids: readonly string[], options: CallOptions = {}): Promise<(User | null)[]> {
     const distinct = [...new Set(ids)];
     if (distinct.length === 0) return [];
-    const chunks: string[][] = [];
-    for (let i = 0; i < distinct.length; i += MAX_BATCH_IDS)
-      chunks.push(distinct.slice(i, i + MAX_BATCH_IDS));
+    const chunks = packBatches(distinct);
 
     // One failed chunk fails the lookup, so the other chunks are cancelled rather than left running.
     // (One chunk, the usual case, has no siblings: its own signal will do.)

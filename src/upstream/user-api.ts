@@ -4,6 +4,11 @@ import type { SearchUsersParams, SearchUsersResult, User, UserChanges, Whoami } 
 export interface CallOptions {
   /** Aborts the call (e.g. when the GraphQL client disconnects). */
   signal?: AbortSignal;
+  /**
+   * Who the call is for: the key of an authenticated caller's share of the org's quota (set by
+   * authorizedApi). Absent: the gateway's own account (AUTH_MODE=none), to which no share applies.
+   */
+  caller?: string;
 }
 
 /**

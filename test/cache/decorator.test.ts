@@ -1,4 +1,5 @@
 import { createCachingUserApi, createUserCache, type UserCache } from '../../src/cache/caching-user-api.js';
+import { packBatches } from '../../src/upstream/batches.js';
 import { createMemoryStore } from '../../src/cache/memory-store.js';
 import { createQuotaGuard } from '../../src/cache/quota-guard.js';
 import { UpstreamRateLimitedError } from '../../src/upstream/errors.js';
@@ -167,5 +168,104 @@ describe('quota guard', () => {
     await expect(api.getUsers(['u3'])).rejects.toBeInstanceOf(UpstreamRateLimitedError);
     expect((await api.getUsers(['u2', 'u1'])).map((u) => u?.id)).toEqual(['u2', 'u1']);
     expect(a.calls).toEqual([['u1'], ['u2']]);
+  });
+});
+
+// Finding 3 (the per-caller half) and finding 6: how the decorator charges callers' shares, and
+// that no shared batch call grows past what a server accepts whatever one caller's ids are.
+describe('caller shares', () => {
+  /** Reads to 40; a caller to floor(40 × 0.25) = 10. */
+  const shared = () =>
+    createUserCache({
+      store: createMemoryStore({ ttlMs: 60_000, maxEntries: 1_000 }),
+      guard: createQuotaGuard({ quota: 40, guardRatio: 1, callerShare: 0.25 }),
+      coalesceWindowMs: 5,
+    });
+  const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+  it('charges each caller whose misses joined a coalesced batch; the org counts the one real call', async () => {
+    const guarded = shared();
+    const a = fakeApi('org-a', [...ids('u', 150), ...ids('v', 150)]);
+    const api = createCachingUserApi(a.api, { cache: guarded, orgId: 'org-a' });
+    await Promise.all([
+      api.getUsers(ids('u', 150).slice(0, 30), { caller: 'sub:x' }),
+      api.getUsers(ids('u', 150).slice(20, 50), { caller: 'sub:y' }),
+      api.getUser('u149', { caller: 'sub:y' }),
+    ]);
+    expect(a.calls.map((c) => c.length)).toEqual([51]);
+    expect(guarded.guard?.used('org-a')).toBe(1);
+    expect(guarded.guard?.usedBy('org-a', 'sub:x')).toBe(1);
+    expect(guarded.guard?.usedBy('org-a', 'sub:y')).toBe(2);
+    // 150 misses of one caller are two calls' worth; hits cost nothing.
+    await api.getUsers(ids('v', 150), { caller: 'sub:z' });
+    expect(guarded.guard?.usedBy('org-a', 'sub:z')).toBe(2);
+    await api.getUsers(ids('v', 150), { caller: 'sub:z' });
+    expect(guarded.guard?.usedBy('org-a', 'sub:z')).toBe(2);
+    expect(a.calls.map((c) => c.length)).toEqual([51, 100, 50]);
+    // search and whoami cost the caller one each.
+    await api.searchUsers({}, { caller: 'sub:z' });
+    await api.whoami({ caller: 'sub:z' });
+    expect(guarded.guard?.usedBy('org-a', 'sub:z')).toBe(4);
+  });
+
+  it('refuses a caller past its share before its misses join a batch; others are served', async () => {
+    const guarded = shared();
+    const a = fakeApi('org-a', ids('u', 20));
+    const api = createCachingUserApi(a.api, { cache: guarded, orgId: 'org-a' });
+    for (let i = 0; i < 10; i++) await api.getUsers([`u${i}`], { caller: 'sub:x' });
+    await expect(api.getUsers(['u10'], { caller: 'sub:x' })).rejects.toMatchObject({
+      name: 'CallerShareExceededError',
+      retryAfterSec: 3600,
+    });
+    await expect(api.searchUsers({}, { caller: 'sub:x' })).rejects.toBeInstanceOf(UpstreamRateLimitedError);
+    // Its cached users still serve it.
+    expect((await api.getUsers(['u3'], { caller: 'sub:x' }))[0]?.id).toBe('u3');
+    expect((await api.getUsers(['u10', 'u11'], { caller: 'sub:y' })).map((u) => u?.id)).toEqual([
+      'u10',
+      'u11',
+    ]);
+    expect(a.calls.length).toBe(11);
+    expect(guarded.guard?.used('org-a')).toBe(11);
+    expect(guarded.guard?.usedBy('org-a', 'sub:x')).toBe(10);
+  });
+
+  it('refunds the callers of a shared batch the org’s guard refused before sending it', async () => {
+    const guarded = createUserCache({
+      store: createMemoryStore({ ttlMs: 60_000, maxEntries: 100 }),
+      guard: createQuotaGuard({ quota: 1, guardRatio: 1, callerShare: 1 }),
+    });
+    const a = fakeApi('org-a', ['u1', 'u2']);
+    const api = createCachingUserApi(a.api, { cache: guarded, orgId: 'org-a' });
+    await api.getUsers(['u1']);
+    await expect(api.getUsers(['u2'], { caller: 'sub:x' })).rejects.toBeInstanceOf(UpstreamRateLimitedError);
+    expect(guarded.guard?.usedBy('org-a', 'sub:x')).toBe(0);
+    expect(a.calls).toEqual([['u1']]);
+  });
+
+  it('splits a batch so that no call carries more than 6,000 bytes of ids, and charges for it', async () => {
+    const guarded = shared();
+    const long = Array.from({ length: 50 }, (_, i) => `${String(i).padStart(3, '0')}${'x'.repeat(253)}`);
+    const short = Array.from(
+      { length: 100 },
+      (_, i) => `idb-amp:00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
+    );
+    const a = fakeApi('org-a', [...long, ...short]);
+    const api = createCachingUserApi(a.api, { cache: guarded, orgId: 'org-a' });
+    const [longUsers, shortUsers] = await Promise.all([
+      api.getUsers(long, { caller: 'sub:x' }),
+      api.getUsers(short, { caller: 'sub:y' }),
+    ]);
+    expect(longUsers.map((u) => u?.id)).toEqual(long);
+    expect(shortUsers.map((u) => u?.id)).toEqual(short);
+    for (const call of a.calls) {
+      expect(call.length).toBeLessThanOrEqual(100);
+      expect(new URLSearchParams(call.map((id) => ['id', id])).toString().length).toBeLessThan(6_000);
+    }
+    expect(a.calls.flat().sort()).toEqual([...long, ...short].sort());
+    // 50 ids of 256 characters take 3 calls of at most 22; 100 real ids fit one call.
+    expect(guarded.guard?.usedBy('org-a', 'sub:x')).toBe(3);
+    expect(guarded.guard?.usedBy('org-a', 'sub:y')).toBe(1);
+    expect(packBatches(short)).toEqual([short]);
+    expect(guarded.guard?.used('org-a')).toBe(a.calls.length);
   });
 });

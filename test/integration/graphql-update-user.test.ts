@@ -19,7 +19,9 @@ beforeAll(async () => {
     { role: 'user', 'enabled?': true },
   );
   target = String(users[0]?.['user-id']);
-  adminOwnerId = (await gw.client.me()).me.user.id;
+  const owner = (await gw.client.me()).me.user;
+  if (!owner) throw new Error('me has no user');
+  adminOwnerId = owner.id;
 });
 afterAll(async () => {
   await gw.close();

@@ -121,6 +121,16 @@ describe('getUsers', () => {
     expect(stats.batchSizes).toEqual([4]);
   });
 
+  it('splits long ids by the bytes of the query too: 100 ids of 256 characters in 5 calls, none refused', async () => {
+    // Before, 100 such ids went out in one request line of ~26 KB, which the upstream refuses (431).
+    const ids = Array.from({ length: 100 }, (_, i) => `idb-amp:${String(i).padStart(248, '0')}`);
+    const users = await admin.api.getUsers(ids);
+    expect(users).toEqual(ids.map(() => null));
+    const stats = await emulator.stats();
+    expect(stats.calls.batchUsers).toBe(5);
+    expect(stats.batchSizes).toEqual([22, 22, 22, 22, 12]);
+  });
+
   it('makes no call for no ids', async () => {
     expect(await admin.api.getUsers([])).toEqual([]);
     expect((await emulator.stats()).calls.batchUsers).toBe(0);
