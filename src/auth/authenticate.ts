@@ -60,6 +60,13 @@ export interface AuthenticatorDeps {
    * org of the caller's verified token (e.g. createCachingUserApi over one UserCache). Absent: no cache.
    */
   cacheFor?: (api: UserApi, orgId: string) => UserApi;
+  /**
+   * JWT mode (required there): the gateway's own organisation, the one every caller is bound to.
+   * Awaited on every request after the token verifies; main.ts passes a single-flight resolver over
+   * whoami (checked against AUTH_ORG_ID), so this is cheap once learnt, and a rejection (upstream
+   * down at start) is retried by the next request rather than remembered.
+   */
+  gatewayOrgId?: () => Promise<string>;
   /** Overrides the JWKS fetched from `jwksUrl` or the upstream (tests). */
   keys?: JWTVerifyGetKey;
   logger?: Logger;
@@ -85,11 +92,24 @@ export function unauthenticated(message: string): GraphQLError {
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
+/**
+ * The authenticator of AUTH_MODE. jwt binds every caller to the gateway's organisation (refusing,
+ * 403, a token of another org or, unless the issuer is declared single-tenant, of none); forward
+ * binds each caller to the org its token names, which the User API itself enforces. Throws at
+ * construction when a mode's dependencies are missing.
+ */
 export function createAuthenticator(config: AuthConfig, deps: AuthenticatorDeps = {}): Authenticate {
-  const reject = (reason: string, message: string) => {
+  const logRejection = (reason: string) =>
     // The reason is ours (never the token or a library message that might quote it).
     deps.logger?.info({ event: 'auth_rejected', mode: config.mode, reason }, 'caller rejected');
+  const reject = (reason: string, message: string) => {
+    logRejection(reason);
     return unauthenticated(message);
+  };
+  /** 403: the token is genuine, but its organisation is not the one this gateway serves. */
+  const refuse = (reason: string, message: string) => {
+    logRejection(reason);
+    return new GraphQLError(message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
   };
   const bearer = (request: Request): string => {
     const header = request.headers.get('authorization');
@@ -120,10 +140,40 @@ export function createAuthenticator(config: AuthConfig, deps: AuthenticatorDeps 
       return async () => ({ caller: ANONYMOUS });
 
     case 'jwt': {
+      const gatewayOrgId = deps.gatewayOrgId;
+      // Fail closed: without the gateway's org there is nothing to bind callers to, and an issuer
+      // serving many orgs would let any of them in (issue 12, finding 1).
+      if (!gatewayOrgId) throw new Error('AUTH_MODE=jwt needs gatewayOrgId');
+      const { orgClaim } = config;
       const keys = deps.keys ?? createRemoteJWKSet(new URL(config.jwksUrl));
+      const orgOf = async (): Promise<string> => {
+        try {
+          return await gatewayOrgId();
+        } catch (error) {
+          // Not the caller's fault, and not to be remembered: the next request asks again.
+          deps.logger?.warn(
+            { event: 'gateway_org_unavailable', kind: error instanceof Error ? error.name : 'unknown' },
+            'the gateway’s organisation is unknown; callers cannot be bound to it',
+          );
+          throw new GraphQLError('The gateway cannot establish its organisation; try again later', {
+            extensions: { code: 'UPSTREAM_UNAVAILABLE', http: { status: 503 } },
+          });
+        }
+      };
       return async (request) => {
         const payload = await verify(bearer(request), keys, config);
-        return { caller: callerFrom('jwt', payload) };
+        const caller = callerFrom('jwt', payload, orgClaim ?? undefined);
+        // Checked before the gateway's org is awaited: a token naming no org costs no upstream call.
+        if (orgClaim !== null && !caller.orgId) {
+          throw refuse('no_org', 'The access token names no organisation');
+        }
+        const orgId = await orgOf();
+        // Neither org id is echoed: a caller of another org learns nothing about this one.
+        if (orgClaim !== null && caller.orgId !== orgId) {
+          throw refuse('other_org', 'The access token belongs to another organisation');
+        }
+        // AUTH_ORG_CLAIM=none: a single-tenant issuer, so every verified caller is the gateway's org.
+        return { caller: { ...caller, orgId } };
       };
     }
 
@@ -138,7 +188,7 @@ export function createAuthenticator(config: AuthConfig, deps: AuthenticatorDeps 
         // Verified here, not only by the User API: with the shared cache a caller may be served
         // without any upstream call, so the signature, expiry, issuer and org must hold first.
         const payload = await verify(token, keys, { ...config, algorithms: FORWARD_ALGORITHMS });
-        const caller = callerFrom('forward', payload);
+        const caller = callerFrom('forward', payload, IDENTITY_CLAIMS.orgId);
         if (!caller.orgId) throw reject('no_org', 'The access token names no organisation');
         const api = forCaller(token);
         return { caller, api: deps.cacheFor ? deps.cacheFor(api, caller.orgId) : api };
@@ -147,14 +197,15 @@ export function createAuthenticator(config: AuthConfig, deps: AuthenticatorDeps 
   }
 }
 
-function callerFrom(kind: 'jwt' | 'forward', payload: JWTPayload): Caller {
+/** The caller a verified token describes; `orgClaim` names the claim holding its org, if any. */
+function callerFrom(kind: 'jwt' | 'forward', payload: JWTPayload, orgClaim: string | undefined): Caller {
   const clientId = payload[IDENTITY_CLAIMS.clientId];
-  const orgId = payload[IDENTITY_CLAIMS.orgId];
+  const orgId = orgClaim === undefined ? undefined : payload[orgClaim];
   return {
     kind,
     subject: typeof payload.sub === 'string' ? payload.sub : 'unknown',
     ...(typeof clientId === 'string' ? { clientId } : {}),
-    ...(typeof orgId === 'string' ? { orgId } : {}),
+    ...(typeof orgId === 'string' && orgId !== '' ? { orgId } : {}),
     scopes: scopesFromClaims(payload),
   };
 }

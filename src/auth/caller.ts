@@ -11,6 +11,11 @@ export interface Caller {
   /** The token's `sub`, or "anonymous". */
   subject: string;
   clientId?: string;
+  /**
+   * The organisation the caller is bound to: jwt, the gateway's own (the token was checked to name
+   * it, or the issuer is single-tenant); forward, the one the token names. Absent with AUTH_MODE=none,
+   * where the caller is the gateway's own account.
+   */
   orgId?: string;
   scopes: readonly string[];
 }

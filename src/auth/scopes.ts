@@ -5,8 +5,9 @@ export type Access = 'read' | 'write' | 'profile';
 
 /**
  * Scopes that grant each access, after the User API's own policy (upstream-contract.md, "Scopes"):
- * a bare root scope grants read and write, `:read` only read. `me` is whoami upstream, which needs
- * `profile` or `profile:read` (not `admin`), so the gateway asks for the same.
+ * a bare root scope grants read and write, `:read` only read. Whoami (`me`'s organisation, and its
+ * user except in jwt mode) needs `profile` or `profile:read` (not `admin`), so the gateway asks for
+ * the same; a jwt caller's own user is a user lookup like any other, so it needs `read`.
  */
 export const GRANTING_SCOPES: Record<Access, readonly string[]> = {
   read: ['users:read', 'users', 'admin'],
@@ -22,7 +23,10 @@ export const SCOPE_CLAIMS = {
   ciscoOauth: 'https://schemas.cisco.com/iroh/identity/claims/oauth/scopes',
 } as const;
 
-/** Cisco's identity claims, used for the caller's identity in logs and audit events. */
+/**
+ * Cisco's identity claims: the caller's identity in logs and audit events, and its organisation (the
+ * binding of forward mode, and AUTH_ORG_CLAIM's default in jwt mode).
+ */
 export const IDENTITY_CLAIMS = {
   orgId: 'https://schemas.cisco.com/iroh/identity/claims/org/id',
   clientId: 'https://schemas.cisco.com/iroh/identity/claims/oauth/client/id',

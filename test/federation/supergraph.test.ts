@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createAuthenticator } from '../../src/auth/authenticate.js';
+import { ORG_1_ID } from '../../src/emulator/demo-clients.js';
 import { startLocalIssuer, totalCalls, type LocalIssuer } from '../security/support.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { restSearch } from '../support/rest.js';
@@ -119,7 +120,7 @@ describe('the supergraph with caller authentication on the users subgraph (AUTH_
   beforeAll(async () => {
     issuer = await startLocalIssuer();
     secured = await startTestGateway({
-      authenticate: () => createAuthenticator(issuer.jwtConfig()),
+      authenticate: () => createAuthenticator(issuer.jwtConfig(), { gatewayOrgId: async () => ORG_1_ID }),
     });
     // The README's Hive Gateway header propagation: the caller's Authorization goes to `users` only.
     securedRouter = await startRouter(

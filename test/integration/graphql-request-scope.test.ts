@@ -87,7 +87,7 @@ describe('me', () => {
   it('returns the credentials’ owner and organisation', async () => {
     const { me } = await gw.client.me();
     expect(me.user).toEqual(expect.objectContaining({ role: 'ADMIN', scopes: expect.any(Array) }));
-    expect(me.organization.id).toBe((await gw.client.getUser(me.user.id)).user?.orgId);
+    expect(me.organization?.id).toBe((await gw.client.getUser(me.user?.id ?? '')).user?.orgId);
   });
 });
 

@@ -2,7 +2,7 @@ import { createAuthenticator } from '../../src/auth/authenticate.js';
 import { DEMO_OWNER_IDS } from '../../src/emulator/demo-clients.js';
 import { exampleUserIds } from '../../src/emulator/seed.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { captureLogs, emulatorJwtConfig, leaks } from './support.js';
+import { captureLogs, emulatorJwtConfig, gatewayOrgOf, leaks } from './support.js';
 
 // One audit event per updateUser attempt, whatever the outcome: time, request id, caller, target,
 // the names of the fields the caller gave (never their values) and the outcome.
@@ -15,7 +15,8 @@ let reader: string;
 beforeAll(async () => {
   gw = await startTestGateway({
     app: { logger: logs.logger },
-    authenticate: ({ emulator }) => createAuthenticator(emulatorJwtConfig(emulator.url)),
+    authenticate: ({ emulator, upstream }) =>
+      createAuthenticator(emulatorJwtConfig(emulator.url), { gatewayOrgId: gatewayOrgOf(upstream) }),
   });
   admin = await gw.emulator.token('client-demo-admin');
   reader = await gw.emulator.token('client-demo-readonly');

@@ -1,10 +1,12 @@
 import { createAuthenticator } from '../../src/auth/authenticate.js';
+import { ORG_1_ID } from '../../src/emulator/demo-clients.js';
 import { CLAIMS } from '../../src/emulator/tokens.js';
 import { exampleUserIds } from '../../src/emulator/seed.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import {
   captureLogs,
   emulatorJwtConfig,
+  gatewayOrgOf,
   leaks,
   startLocalIssuer,
   totalCalls,
@@ -27,15 +29,21 @@ describe('AUTH_MODE=jwt with the emulator as issuer', () => {
   const logs = captureLogs();
   let adminToken: string;
   let readonlyToken: string;
+  let gatewayOrgId: () => Promise<string>;
 
   beforeAll(async () => {
     gw = await startTestGateway({
       app: { logger: logs.logger },
-      authenticate: ({ emulator }) =>
-        createAuthenticator(emulatorJwtConfig(emulator.url, { algorithms: ['RS256', 'ES256'] }), {
+      authenticate: ({ emulator, upstream }) => {
+        gatewayOrgId = gatewayOrgOf(upstream);
+        return createAuthenticator(emulatorJwtConfig(emulator.url, { algorithms: ['RS256', 'ES256'] }), {
+          gatewayOrgId,
           logger: logs.logger,
-        }),
+        });
+      },
     });
+    // Learnt once, as main.ts does at start, so that the counts below are the callers' alone.
+    await gatewayOrgId();
     adminToken = await gw.emulator.token('client-demo-admin');
     readonlyToken = await gw.emulator.token('client-demo-readonly');
   });
@@ -51,8 +59,11 @@ describe('AUTH_MODE=jwt with the emulator as issuer', () => {
       bearer(adminToken),
     );
     expect(response).toEqual({ data: { user: { id: ids.userId } } });
-    // One batch call plus the gateway's own service token: the caller's token is never sent upstream.
-    expect((await gw.emulator.stats()).calls).toEqual(expect.objectContaining({ batchUsers: 1, token: 1 }));
+    // One batch call with the gateway's own service token (fetched when it learnt its org): the
+    // caller's token is never sent upstream.
+    expect((await gw.emulator.stats()).calls).toEqual(
+      expect.objectContaining({ batchUsers: 1, token: 0, whoami: 0 }),
+    );
   });
 
   it('refuses a request without a token: 401, WWW-Authenticate, 0 upstream calls', async () => {
@@ -117,15 +128,22 @@ describe('AUTH_MODE=jwt with the emulator as issuer', () => {
 describe('AUTH_MODE=jwt with a local issuer', () => {
   let gw: TestGateway;
   let issuer: LocalIssuer;
+  let gatewayOrgId: () => Promise<string>;
   const logs = captureLogs();
 
   beforeAll(async () => {
     issuer = await startLocalIssuer();
     gw = await startTestGateway({
       app: { logger: logs.logger },
-      authenticate: () =>
-        createAuthenticator(issuer.jwtConfig({ algorithms: ['RS256', 'ES256'] }), { logger: logs.logger }),
+      authenticate: ({ upstream }) => {
+        gatewayOrgId = gatewayOrgOf(upstream);
+        return createAuthenticator(issuer.jwtConfig({ algorithms: ['RS256', 'ES256'] }), {
+          gatewayOrgId,
+          logger: logs.logger,
+        });
+      },
     });
+    await gatewayOrgId();
   });
   afterAll(async () => {
     await gw.close();
@@ -187,28 +205,52 @@ describe('AUTH_MODE=jwt with a local issuer', () => {
     expect((await gw.emulator.stats()).calls.batchUsers).toBe(3);
   });
 
-  it('needs profile or profile:read for me (whoami), not users', async () => {
-    const query = '{ me { user { id } } }';
+  it('needs profile or profile:read for me’s organisation (whoami), not users', async () => {
+    const query = '{ me { organization { id } } }';
     const usersOnly = await ask(await issuer.sign({ scope: 'users admin' }), query);
     expect(usersOnly).toEqual({
-      data: null,
+      data: { me: { organization: null } },
       errors: [
         {
           message: 'This operation needs one of the scopes: profile:read, profile',
-          locations: [{ line: 1, column: 3 }],
-          path: ['me'],
+          locations: [{ line: 1, column: 8 }],
+          path: ['me', 'organization'],
           extensions: { code: 'FORBIDDEN', requiredScopes: ['profile:read', 'profile'] },
         },
       ],
     });
     expect(totalCalls(await gw.emulator.stats())).toBe(0);
     const profile = await ask(await issuer.sign({ scope: 'profile:read' }), query);
-    expect(profile).toEqual({ data: { me: { user: { id: expect.any(String) } } } });
+    expect(profile).toEqual({ data: { me: { organization: { id: ORG_1_ID } } } });
+  });
+
+  it('looks a caller’s own user up like user(id:): it needs a read scope', async () => {
+    // The local issuer's subject, caller-1, is no user of the org: null, after one lookup.
+    const query = '{ me { subject user { id } } }';
+    expect(await ask(await issuer.sign({ scope: 'users:read' }), query)).toEqual({
+      data: { me: { subject: 'caller-1', user: null } },
+    });
+    expect((await gw.emulator.stats()).calls).toEqual(expect.objectContaining({ batchUsers: 1, whoami: 0 }));
+    await gw.emulator.resetStats();
+    expect(await ask(await issuer.sign({ scope: 'profile:read' }), query)).toEqual({
+      data: { me: { subject: 'caller-1', user: null } },
+      errors: [
+        {
+          ...FORBIDDEN_READ,
+          locations: [{ line: 1, column: 16 }],
+          path: ['me', 'user'],
+        },
+      ],
+    });
+    expect(totalCalls(await gw.emulator.stats())).toBe(0);
   });
 
   it('answers 503 UPSTREAM_UNAVAILABLE when the JWKS cannot be fetched', async () => {
     const down = await startTestGateway({
-      authenticate: () => createAuthenticator(issuer.jwtConfig({ jwksUrl: 'http://127.0.0.1:1/jwks' })),
+      authenticate: () =>
+        createAuthenticator(issuer.jwtConfig({ jwksUrl: 'http://127.0.0.1:1/jwks' }), {
+          gatewayOrgId: async () => ORG_1_ID,
+        }),
     });
     try {
       const response = await fetch(down.url, {

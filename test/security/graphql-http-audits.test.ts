@@ -2,6 +2,7 @@ import { serverAudits } from 'graphql-http';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startLocalIssuer, type LocalIssuer } from './support.js';
 import { createAuthenticator } from '../../src/auth/authenticate.js';
+import { ORG_1_ID } from '../../src/emulator/demo-clients.js';
 
 // The GraphQL-over-HTTP conformance audits of graphql-http (pinned 1.23.1) against the running
 // server. The audits' GET requests carry no custom header, which our CSRF prevention refuses on
@@ -48,15 +49,18 @@ describe('graphql-http serverAudits', () => {
     const { jwksUrl, issuer: iss, audience } = issuer;
     gw = await startTestGateway({
       authenticate: () =>
-        createAuthenticator({
-          mode: 'jwt',
-          jwksUrl,
-          issuer: iss,
-          audience,
-          algorithms: ['RS256'],
-          clockToleranceSec: 5,
-          orgClaim: null,
-        }),
+        createAuthenticator(
+          {
+            mode: 'jwt',
+            jwksUrl,
+            issuer: iss,
+            audience,
+            algorithms: ['RS256'],
+            clockToleranceSec: 5,
+            orgClaim: null,
+          },
+          { gatewayOrgId: async () => ORG_1_ID },
+        ),
     });
     const token = await issuer.sign({ scope: 'users:read profile:read' });
     const results = await run({ 'x-graphql-csrf': '1', authorization: `Bearer ${token}` });

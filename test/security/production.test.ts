@@ -6,7 +6,7 @@ import { ERROR_CODES } from '../../src/errors.js';
 import type { UserApi } from '../../src/upstream/user-api.js';
 import { startTestGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.js';
 import type { FaultSpec } from '../support/emulator.js';
-import { captureLogs, leaks, totalCalls } from './support.js';
+import { captureLogs, gatewayOrgOf, leaks, totalCalls } from './support.js';
 
 // The gateway as `npm start` builds it from NODE_ENV=production, AUTH_MODE=jwt (settings through
 // loadConfig), with the emulator as User API and token issuer.
@@ -28,6 +28,7 @@ let gw: TestGateway;
 let admin: string;
 let reader: string;
 let profileOnly: string;
+let gatewayOrgId: () => Promise<string>;
 const responses: string[] = [];
 
 beforeAll(async () => {
@@ -42,11 +43,14 @@ beforeAll(async () => {
         introspection: security.introspection,
       },
     },
-    authenticate: ({ emulator }) => {
+    authenticate: ({ emulator, upstream }) => {
       const config = loadConfig(productionEnv(emulator.url));
-      return createAuthenticator(config.auth, { logger: logs.logger });
+      gatewayOrgId = gatewayOrgOf(upstream);
+      return createAuthenticator(config.auth, { gatewayOrgId, logger: logs.logger });
     },
   });
+  // Learnt once, as main.ts does at start, so that the counts below are the callers' alone.
+  await gatewayOrgId();
   expect(security).toEqual(expect.objectContaining({ introspection: false, graphiql: false }));
   await gw.emulator.addClient({
     clientId: 'client-profile-only',
@@ -167,12 +171,12 @@ describe('NODE_ENV=production, AUTH_MODE=jwt', () => {
       const text = await response.text();
       responses.push(text, cold.emulator.url);
       expect(JSON.parse(text)).toEqual({
-        data: null,
+        data: { me: { user: null } },
         errors: [
           {
             message: 'The gateway could not authenticate to the User API; check its client credentials',
-            locations: [{ line: 1, column: 3 }],
-            path: ['me'],
+            locations: [{ line: 1, column: 8 }],
+            path: ['me', 'user'],
             extensions: { code: 'UPSTREAM_UNAVAILABLE' },
           },
         ],

@@ -5,6 +5,7 @@ import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, 
 import type { AuthConfig } from '../../src/auth/authenticate.js';
 import { CISCO_ORG_CLAIM } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
+import type { UserApi } from '../../src/upstream/user-api.js';
 
 /** A logger whose JSON lines the test can read back. */
 export interface CapturedLogs {
@@ -31,6 +32,23 @@ export function captureLogs(level = 'debug'): CapturedLogs {
         .filter((line) => line !== '')
         .map((line) => JSON.parse(line) as Record<string, unknown>),
   };
+}
+
+/**
+ * createAuthenticator's `gatewayOrgId` in tests, after main.ts's: the org whoami names for the
+ * gateway's own credentials, asked once (single flight), and asked again after a failure. Tests that
+ * count upstream calls await it once before measuring.
+ */
+export function gatewayOrgOf(upstream: { api: UserApi }): () => Promise<string> {
+  let org: Promise<string> | undefined;
+  return () =>
+    (org ??= upstream.api.whoami().then(
+      (whoami) => whoami.org.id,
+      (error: unknown) => {
+        org = undefined;
+        throw error;
+      },
+    ));
 }
 
 /** A local token issuer: its own RS256 key, a JWKS on loopback port 0, and a signer for any claims. */
