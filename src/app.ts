@@ -6,7 +6,10 @@ import { createLogger, type Logger } from './logger.js';
 import type { ReadinessReport } from './observability/health.js';
 import type { Metrics } from './observability/metrics.js';
 import { useObservability } from './observability/plugin.js';
+import type { CorsPolicy } from './config.js';
 import { getSchema } from './schema/index.js';
+import { corsOptions } from './security/cors.js';
+import { useOperationBudget } from './security/operation-budget.js';
 import {
   DEFAULT_LIMITS,
   DEFAULT_MAX_BODY_BYTES,
@@ -14,6 +17,7 @@ import {
   useAuthentication,
   useBodyLimit,
   useCsrfPrevention,
+  useErrorContract,
   useNoIntrospection,
   useOperationLimits,
   useValidationCodes,
@@ -55,6 +59,10 @@ export interface SecurityOptions {
   maxBodyBytes?: number;
   /** Schema introspection; default true (main.ts turns it off with NODE_ENV=production). */
   introspection?: boolean;
+  /** Cross-origin access (CORS_ORIGINS); default none: no CORS headers for any origin. */
+  cors?: CorsPolicy;
+  /** `_service { sdl }` even with introspection off (FEDERATION_SDL); default false. */
+  federationSdl?: boolean;
 }
 
 export type App = YogaServerInstance<Record<string, never>, GraphQLContext>;
@@ -69,9 +77,12 @@ export function createApp(deps: AppDeps): App {
   const settings = { maxUserIds: deps.maxUserIds ?? 500, operationDeadlineMs: deps.operationDeadlineMs };
   const logger = deps.logger ?? createLogger({ level: 'silent' });
   const security = deps.security ?? {};
+  const limits = { ...DEFAULT_LIMITS, ...security.limits };
   return createYoga<Record<string, never>, GraphQLContext>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
+    // Yoga's default reflects any origin with credentials; ours answers only the policy's origins.
+    cors: corsOptions(security.cors ?? { mode: 'none' }),
     context: ({ request }) => {
       const authenticated = authenticationOf(request);
       // Fail closed: a request that skipped authentication never reaches a resolver.
@@ -85,11 +96,18 @@ export function createApp(deps: AppDeps): App {
       useCsrfPrevention(),
       useAuthentication(deps.authenticate ?? createAuthenticator({ mode: 'none' })),
       useBodyLimit(security.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
-      useOperationLimits({ ...DEFAULT_LIMITS, ...security.limits }),
-      ...(security.introspection === false ? [useNoIntrospection()] : []),
+      useOperationLimits(limits),
+      ...(security.introspection === false
+        ? [useNoIntrospection({ federationSdl: security.federationSdl ?? false })]
+        : []),
       useValidationCodes(),
+      // Codes, statuses, suggestions and headers of every GraphQL response; before the budget, so
+      // that it sees the executions the budget refuses too.
+      useErrorContract({ graphqlEndpoint: '/graphql', hideSuggestions: security.introspection === false }),
       // The context's deadline timer and disconnect listener end with the operation.
       useDisposeContext(),
+      // Last before execution: the variables are known, and a refusal still ends the context above.
+      useOperationBudget(limits),
     ],
     // One operation per request: a batch would multiply every limit above.
     batching: false,

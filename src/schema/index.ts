@@ -1,6 +1,6 @@
 import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.js';
-import { FEDERATION_LINK_URL, withoutRouterFields } from './federation.js';
+import { FEDERATION_LINK_URL, resolveEntitiesPerRepresentation, withoutRouterFields } from './federation.js';
 import './scalars.js';
 import './user.js';
 import './search-users.js';
@@ -12,11 +12,14 @@ let apiSchema: GraphQLSchema | undefined;
 
 /**
  * The schema the gateway serves (built once, sorted so printed SDL is stable): the API plus what
- * makes it a Federation v2 subgraph (`@key` on User, `_entities`, `_service { sdl }`).
+ * makes it a Federation v2 subgraph (`@key` on User, `_entities`, `_service { sdl }`), with each
+ * `_entities` representation resolved, or refused, on its own.
  */
 export function getSchema(): GraphQLSchema {
-  schema ??= lexicographicSortSchema(
-    builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK_URL, federationDirectives: ['@key'] }),
+  schema ??= resolveEntitiesPerRepresentation(
+    lexicographicSortSchema(
+      builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK_URL, federationDirectives: ['@key'] }),
+    ),
   );
   return schema;
 }

@@ -1,7 +1,14 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import {
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  type ASTVisitor,
+  type ExecutionResult,
+  type ValidationContext,
+} from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Authenticate, Authenticated } from '../auth/authenticate.js';
+import { ERROR_CODES } from '../errors.js';
 
 /** Static limits on one operation, enforced while parsing and validating: before any execution. */
 export interface OperationLimits {
@@ -40,21 +47,45 @@ export const CSRF_HEADERS = ['x-graphql-csrf', 'x-graphql-yoga-csrf', 'apollo-re
 const code = (c: string, status: number, message: string) =>
   new GraphQLError(message, { extensions: { code: c, http: { status } } });
 
+/**
+ * A refusal by one of the operation limits: `limit` names its setting, and the error contract
+ * (useErrorContract) answers it with 400 whatever the client accepts, as the README states.
+ */
+export const limitError = (message: string, limit: string, max: number, c = 'GRAPHQL_VALIDATION_FAILED') =>
+  new GraphQLError(message, { extensions: { code: c, limit, max } });
+
 /** graphql-armor with our limits; limit errors carry GRAPHQL_VALIDATION_FAILED like other validation errors. */
 export function useOperationLimits(limits: OperationLimits): Plugin {
   // By default these rules throw out of graphql-js' validate, which Yoga answers as an unexpected
   // error (status 200, no code); reported as validation errors they are a 400 like any other.
-  const report = {
+  const report = (limit: string, max: number) => ({
     propagateOnRejection: false,
-    onReject: [(ctx: ValidationContext | null, error: GraphQLError) => ctx?.reportError(error)],
-  };
+    onReject: [
+      (ctx: ValidationContext | null, error: GraphQLError) =>
+        ctx?.reportError(limitError(error.message, limit, max)),
+    ],
+  });
   return EnvelopArmorPlugin({
-    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, ...report },
-    maxAliases: { n: limits.maxAliases, ...report },
-    // Runs in the parser (no validation context): its error is a parse error already.
-    maxTokens: { n: limits.maxTokens },
-    maxDirectives: { n: limits.maxDirectives, ...report },
-    costLimit: { maxCost: limits.maxCost, ...report },
+    maxDepth: {
+      n: limits.maxDepth,
+      ignoreIntrospection: true,
+      ...report('LIMIT_MAX_DEPTH', limits.maxDepth),
+    },
+    // Every alias counts: graphql-armor exempts `__typename` by default, and 1,600 aliases of it
+    // passed a limit of 150.
+    maxAliases: { n: limits.maxAliases, allowList: [], ...report('LIMIT_MAX_ALIASES', limits.maxAliases) },
+    // Runs in the parser, where there is no validation context: thrown from the lexer, ours is the
+    // parse error.
+    maxTokens: {
+      n: limits.maxTokens,
+      onReject: [
+        (_ctx: ValidationContext | null, error: GraphQLError) => {
+          throw limitError(error.message, 'LIMIT_MAX_TOKENS', limits.maxTokens, 'GRAPHQL_PARSE_FAILED');
+        },
+      ],
+    },
+    maxDirectives: { n: limits.maxDirectives, ...report('LIMIT_MAX_DIRECTIVES', limits.maxDirectives) },
+    costLimit: { maxCost: limits.maxCost, ...report('LIMIT_MAX_COST', limits.maxCost) },
     // "Did you mean …?" would let a caller map the schema with introspection off.
     blockFieldSuggestion: { enabled: true },
   }) as Plugin;
@@ -145,11 +176,32 @@ async function readCapped(request: Request, maxBytes: number, tooLarge: () => Er
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Introspection off: the schema is not browsable (GraphiQL is off as well then). */
-export function useNoIntrospection(): Plugin {
+/**
+ * Introspection off: the schema is not browsable (GraphiQL is off as well then). Nor is it through
+ * `_service { sdl }`, the router's copy of the schema, unless `federationSdl` (FEDERATION_SDL=true)
+ * serves it to routers that compose from the running subgraph.
+ */
+export function useNoIntrospection(options: { federationSdl?: boolean } = {}): Plugin {
   return {
     onValidate({ addValidationRule }) {
       addValidationRule(NoSchemaIntrospectionCustomRule);
+      if (!options.federationSdl) addValidationRule(noFederationSdlRule);
+    },
+  };
+}
+
+function noFederationSdlRule(context: ValidationContext): ASTVisitor {
+  return {
+    Field(node) {
+      if (node.name.value !== '_service' || context.getParentType() !== context.getSchema().getQueryType()) {
+        return;
+      }
+      context.reportError(
+        new GraphQLError(
+          'GraphQL introspection has been disabled, but the requested query contained the field "_service".',
+          { nodes: node },
+        ),
+      );
     },
   };
 }
@@ -189,6 +241,111 @@ export function useValidationCodes(): Plugin {
       return ({ result, setResult }) => {
         if (result.length > 0) setResult(result.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')));
       };
+    },
+  };
+}
+
+interface HttpExtension {
+  status?: number;
+  headers?: Record<string, string>;
+  spec?: boolean;
+}
+
+/** What graphql-js appends to a message to name what the caller may have meant. */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+/**
+ * The closed error contract, as the last word on every GraphQL result: every error carries a code
+ * from ERROR_CODES, with the status the README states, and, with `hideSuggestions` (introspection
+ * off), no "Did you mean …?" names the schema. GraphQL responses are never sniffed or stored.
+ */
+export function useErrorContract(options: { graphqlEndpoint: string; hideSuggestions: boolean }): Plugin {
+  const known = new Set<string>(ERROR_CODES);
+  const settle = (error: GraphQLError): GraphQLError => {
+    let c = error.extensions['code'];
+    let http = error.extensions['http'] as HttpExtension | undefined;
+    let message = error.message;
+    let unexpected = error.extensions['unexpected'] === true;
+    // A `spec` status applies to application/graphql-response+json clients only; refusals of the
+    // request itself and of a limit are 400 for application/json clients too.
+    const httpForAll = (status: number): HttpExtension => ({
+      ...(http?.headers ? { headers: http.headers } : {}),
+      status,
+    });
+    if (typeof error.extensions['limit'] === 'string') {
+      http = httpForAll(400);
+    } else if (c === 'OPERATION_RESOLUTION_FAILURE') {
+      // An unknown operationName, or several operations and none named: a malformed request.
+      c = 'BAD_REQUEST';
+      http = httpForAll(400);
+    } else if (c === 'BAD_REQUEST') {
+      http = httpForAll(http?.status ?? 400);
+    } else if (typeof c !== 'string' || !known.has(c)) {
+      const status = http?.status ?? 500;
+      if (status >= 400 && status < 500) {
+        c = 'BAD_REQUEST';
+      } else {
+        // Whatever threw it, its text is not the gateway's: masked like Yoga masks.
+        c = 'INTERNAL_SERVER_ERROR';
+        message = 'Unexpected error.';
+        unexpected = true;
+      }
+    }
+    if (options.hideSuggestions) message = message.replace(SUGGESTION, '');
+    if (c === error.extensions['code'] && http === error.extensions['http'] && message === error.message) {
+      return error;
+    }
+    const { http: _http, unexpected: _unexpected, ...extensions } = error.extensions;
+    return new GraphQLError(message, {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      path: error.path,
+      // Yoga answers 500 to a data-less result with an unexpected error; keep telling it.
+      extensions: {
+        ...extensions,
+        code: c,
+        ...(http ? { http } : {}),
+        ...(unexpected ? { unexpected } : {}),
+      },
+    });
+  };
+  const settleResult = (result: ExecutionResult): ExecutionResult =>
+    result.errors?.length ? { ...result, errors: result.errors.map(settle) } : result;
+
+  return {
+    onExecute() {
+      return {
+        onExecuteDone({ result, setResult }) {
+          // A result without `data` is the executor refusing the request before any field ran:
+          // an unknown operation (coded above) or variables that do not coerce, which graphql-js
+          // reports without a code.
+          if (isAsyncIterable(result) || 'data' in result || !result.errors) return;
+          setResult({
+            ...result,
+            errors: result.errors.map((error) =>
+              error.extensions['code'] === undefined
+                ? new GraphQLError(error.message, {
+                    nodes: error.nodes,
+                    source: error.source,
+                    positions: error.positions,
+                    extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+                  })
+                : error,
+            ),
+          });
+        },
+      };
+    },
+    onResultProcess({ result, setResult }) {
+      if (isAsyncIterable(result)) return;
+      setResult(Array.isArray(result) ? result.map(settleResult) : settleResult(result));
+    },
+    onResponse({ request, response }) {
+      if (new URL(request.url).pathname !== options.graphqlEndpoint) return;
+      // Results are per caller and per moment; a browser must not guess their type either.
+      response.headers.set('x-content-type-options', 'nosniff');
+      response.headers.set('cache-control', 'no-store');
     },
   };
 }

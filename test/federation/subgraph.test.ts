@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createAuthenticator } from '../../src/auth/authenticate.js';
+import { ORG_1_ID } from '../../src/emulator/demo-clients.js';
 import { createApp } from '../../src/app.js';
 import { startTestGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.js';
 import { restSearch } from '../support/rest.js';
@@ -93,16 +94,107 @@ describe('the users subgraph', () => {
     expect(totalCalls(await gw.emulator.stats())).toBe(0);
   });
 
-  it('serves `_service { sdl }` with introspection turned off (production)', async () => {
-    const app = createApp({ api: gw.upstream.api, graphiql: false, security: { introspection: false } });
-    const response = await app.fetch('http://subgraph.test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ _service { sdl } }' }),
+  // Finding 9: `_service { sdl }` handed the whole schema to any caller while introspection was off.
+  describe('`_service { sdl }` follows the introspection setting', () => {
+    const askClosed = async (security: { introspection: boolean; federationSdl?: boolean }) => {
+      const app = createApp({ api: gw.upstream.api, graphiql: false, security });
+      const response = await app.fetch('http://subgraph.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+        body: JSON.stringify({ query: '{ _service { sdl } }' }),
+      });
+      return { status: response.status, body: (await response.json()) as GraphQLResponse };
+    };
+
+    it('is refused like introspection when introspection is off', async () => {
+      expect(await askClosed({ introspection: false })).toEqual({
+        status: 400,
+        body: {
+          errors: [
+            {
+              message:
+                'GraphQL introspection has been disabled, but the requested query contained the field "_service".',
+              locations: [{ line: 1, column: 3 }],
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+            },
+          ],
+        },
+      });
     });
-    const res = (await response.json()) as GraphQLResponse;
-    expect(res.errors).toBeUndefined();
-    expect((res.data as { _service: { sdl: string } })._service.sdl).toContain('@key(fields: "id")');
+
+    it('is refused through a fragment too', async () => {
+      const app = createApp({ api: gw.upstream.api, graphiql: false, security: { introspection: false } });
+      const response = await app.fetch('http://subgraph.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+        body: JSON.stringify({ query: '{ ...Sdl } fragment Sdl on Query { s: _service { sdl } }' }),
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as GraphQLResponse).data).toBeUndefined();
+    });
+
+    it('is served with introspection off when FEDERATION_SDL=true (security.federationSdl)', async () => {
+      const { status, body } = await askClosed({ introspection: false, federationSdl: true });
+      expect(status).toBe(200);
+      expect(body.errors).toBeUndefined();
+      expect((body.data as { _service: { sdl: string } })._service.sdl).toContain('@key(fields: "id")');
+    });
+  });
+
+  // Finding 9: one representation the subgraph cannot resolve failed the whole `_entities` field.
+  it('fails only the slot of a representation it cannot resolve, with no lookup for it', async () => {
+    const res = await ask(ENTITIES, {
+      representations: [
+        { __typename: 'User', id: idOf(0) },
+        { __typename: 'Incident', id: 'inc-1' },
+        { __typename: 'User' },
+        { __typename: 'User', id: { nested: true } },
+        'User',
+        { __typename: 'Organization', id: org2Id },
+        { __typename: 'User', id: idOf(1) },
+      ],
+    });
+    const slotError = (index: number, message: string, argument: string) => ({
+      message,
+      locations: [{ line: 2, column: 3 }],
+      path: ['_entities', index],
+      extensions: { code: 'BAD_USER_INPUT', argument },
+    });
+    const typenameError = (index: number) =>
+      slotError(
+        index,
+        `representations[${index}].__typename names no entity type of this subgraph`,
+        `representations[${index}].__typename`,
+      );
+    // The key of a User representation is checked by its resolveReference (test/security/input-validation).
+    const keyError = (index: number) =>
+      slotError(
+        index,
+        `representations[${index}].id is not a valid user id: it is not a string`,
+        `representations[${index}].id`,
+      );
+    expect(res.data).toEqual({
+      _entities: [
+        { __typename: 'User', id: idOf(0), email: emailOf(0) },
+        null,
+        null,
+        null,
+        null,
+        null,
+        { __typename: 'User', id: idOf(1), email: emailOf(1) },
+      ],
+    });
+    const bySlot = [...(res.errors ?? [])].sort((a, b) => Number(a.path?.[1]) - Number(b.path?.[1]));
+    expect(bySlot).toEqual([
+      typenameError(1),
+      keyError(2),
+      keyError(3),
+      slotError(4, 'representations[4] is not an object', 'representations[4]'),
+      typenameError(5),
+    ]);
+    const stats = await gw.emulator.stats();
+    expect(stats.calls.batchUsers).toBe(1);
+    expect(stats.batchSizes).toEqual([2]);
   });
 });
 
@@ -114,7 +206,7 @@ describe('the users subgraph with caller authentication (AUTH_MODE=jwt)', () => 
   beforeAll(async () => {
     issuer = await startLocalIssuer();
     gw = await startTestGateway({
-      authenticate: () => createAuthenticator(issuer.jwtConfig()),
+      authenticate: () => createAuthenticator(issuer.jwtConfig(), { gatewayOrgId: async () => ORG_1_ID }),
     });
     const [first] = await restSearch(gw.emulator, 'client-demo-admin', { limit: 1 });
     userId = String(first?.['user-id']);

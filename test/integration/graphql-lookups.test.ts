@@ -101,13 +101,39 @@ describe('batching', () => {
     expect((await gw.emulator.stats()).batchSizes).toEqual([4]);
   });
 
-  it('refuses more ids than the cap with BAD_USER_INPUT and calls nothing upstream', async () => {
+  it('refuses more ids than the operation budget with 400 BAD_USER_INPUT and calls nothing upstream', async () => {
     const ids = Array.from({ length: 501 }, (_, i) => `id-${i}`);
     const res = await gw.post('query($ids: [ID!]!) { users(ids: $ids) { id } }', { ids });
-    expect(res.data).toBeNull();
-    expect(res.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', maxIds: 500 });
-    expect(res.errors?.[0]?.message).toBe('users(ids:) accepts at most 500 ids, got 501');
+    expect(res).toEqual({
+      errors: [
+        {
+          message: 'This operation asks for 501 user ids; LIMIT_MAX_IDS_PER_OPERATION allows 500',
+          extensions: {
+            code: 'BAD_USER_INPUT',
+            limit: 'LIMIT_MAX_IDS_PER_OPERATION',
+            max: 500,
+            requested: 501,
+          },
+        },
+      ],
+    });
     expect((await gw.emulator.stats()).calls).toEqual(expect.objectContaining({ batchUsers: 0, getUser: 0 }));
+  });
+
+  it('refuses more ids than the field cap (USERS_MAX_IDS) with BAD_USER_INPUT and calls nothing upstream', async () => {
+    const small = await startTestGateway({ maxUserIds: 10 });
+    try {
+      const ids = Array.from({ length: 11 }, (_, i) => `id-${i}`);
+      const res = await small.post('query($ids: [ID!]!) { users(ids: $ids) { id } }', { ids });
+      expect(res.data).toBeNull();
+      expect(res.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', maxIds: 10 });
+      expect(res.errors?.[0]?.message).toBe('users(ids:) accepts at most 10 ids, got 11');
+      expect((await small.emulator.stats()).calls).toEqual(
+        expect.objectContaining({ batchUsers: 0, getUser: 0 }),
+      );
+    } finally {
+      await small.close();
+    }
   });
 
   it('an empty users list costs nothing', async () => {

@@ -31,11 +31,18 @@ const postJson = (body: unknown, headers: Record<string, string> = {}) =>
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-const refused = (message: string, code = 'GRAPHQL_VALIDATION_FAILED') => ({
+const refused = (
+  message: string,
+  code = 'GRAPHQL_VALIDATION_FAILED',
+  limit?: { limit: string; max: number },
+) => ({
   status: 400,
   allow: null,
-  body: { errors: [{ message, extensions: { code } }] },
+  body: { errors: [{ message, extensions: { code, ...limit } }] },
 });
+/** A refusal by one of the operation limits, whose extensions name its setting. */
+const overLimit = (message: string, limit: string, max: number, code = 'GRAPHQL_VALIDATION_FAILED') =>
+  refused(message, code, { limit, max });
 const aliased = (n: number, field: (i: number) => string) =>
   `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field(i)}`).join(' ')} }`;
 
@@ -77,19 +84,37 @@ describe('abuse is refused before execution (0 upstream calls)', () => {
 
   it('1,000 aliased user lookups', async () => {
     expect(await postJson({ query: aliased(1000, (i) => `user(id: "${i}") { id }`) })).toEqual(
-      refused('Syntax Error: Token limit of 5000 exceeded.', 'GRAPHQL_PARSE_FAILED'),
+      overLimit(
+        'Syntax Error: Token limit of 5000 exceeded.',
+        'LIMIT_MAX_TOKENS',
+        5000,
+        'GRAPHQL_PARSE_FAILED',
+      ),
     );
   });
 
   it('more than 150 aliases', async () => {
     expect(await postJson({ query: aliased(151, (i) => `user(id: "${i}") { id }`) })).toEqual(
-      refused('Syntax Error: Aliases limit of 150 exceeded, found 151.'),
+      overLimit('Syntax Error: Aliases limit of 150 exceeded, found 151.', 'LIMIT_MAX_ALIASES', 150),
+    );
+  });
+
+  // Finding 9: graphql-armor exempts `__typename` from the alias count by default; 1,600 of them
+  // passed. Every alias counts now.
+  it('more than 150 aliases of __typename', async () => {
+    expect(await postJson({ query: aliased(1600, () => '__typename') })).toEqual(
+      overLimit('Syntax Error: Aliases limit of 150 exceeded, found 1600.', 'LIMIT_MAX_ALIASES', 150),
     );
   });
 
   it('more than 5,000 tokens', async () => {
     expect(await postJson({ query: `{ ${'__typename '.repeat(5001)}}` })).toEqual(
-      refused('Syntax Error: Token limit of 5000 exceeded.', 'GRAPHQL_PARSE_FAILED'),
+      overLimit(
+        'Syntax Error: Token limit of 5000 exceeded.',
+        'LIMIT_MAX_TOKENS',
+        5000,
+        'GRAPHQL_PARSE_FAILED',
+      ),
     );
   });
 
@@ -104,20 +129,24 @@ describe('abuse is refused before execution (0 upstream calls)', () => {
     expect((await postJson({ query: deep })).status).toBe(200);
     await gw.emulator.resetStats();
     expect(await postJson({ query: nested })).toEqual(
-      refused('Syntax Error: Query depth limit of 10 exceeded, found 13.'),
+      overLimit('Syntax Error: Query depth limit of 10 exceeded, found 13.', 'LIMIT_MAX_DEPTH', 10),
     );
   });
 
   it('more than 50 directives', async () => {
     expect(await postJson({ query: aliased(51, () => '__typename @include(if: true)') })).toEqual(
-      refused('Syntax Error: Directives limit of 50 exceeded, found 51.'),
+      overLimit('Syntax Error: Directives limit of 50 exceeded, found 51.', 'LIMIT_MAX_DIRECTIVES', 50),
     );
   });
 
   it('a cost over 50,000 (three full search pages of 100 in one operation)', async () => {
     const page = (alias: string) => `${alias}: searchUsers(first: 100) { edges { node { ...UserFields } } }`;
     expect(await postJson({ query: `{ ${page('a')} ${page('b')} ${page('c')} } ${FRAGMENT}` })).toEqual(
-      refused('Syntax Error: Query Cost limit of 50000 exceeded, found 58157.8125.'),
+      overLimit(
+        'Syntax Error: Query Cost limit of 50000 exceeded, found 58157.8125.',
+        'LIMIT_MAX_COST',
+        50_000,
+      ),
     );
   });
 
