@@ -1,21 +1,22 @@
 // The only module with side effects: configuration → (default mode) the emulator → the upstream
-// client → createApp → listen → signals.
-import { createServer } from 'node:http';
+// client → the gateway's org → createApp → listen → signals.
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { createAuthenticator } from './auth/authenticate.js';
+import { cacheOrgKey, createGatewayOrg, GatewayOrgError } from './auth/gateway-org.js';
+import { createCachingUserApi } from './cache/caching-user-api.js';
+import { createCache } from './cache/create-cache.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DEMO_CLIENTS } from './emulator/demo-clients.js';
 import { exampleUserIds } from './emulator/seed.js';
+import { startEmulator, type RunningEmulator } from './emulator/server.js';
 import { createProcessLogger } from './logger.js';
 import { createReadiness } from './observability/health.js';
 import { combineEvents, createMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/tracing.js';
-import { startEmulator, type RunningEmulator } from './emulator/server.js';
+import { createHttpServer, listen, listenFailure, ListenError } from './server/http-server.js';
+import { createShutdown } from './server/shutdown.js';
 import { createUpstream } from './upstream/create-upstream.js';
-import { createCachingUserApi } from './cache/caching-user-api.js';
-import { createCache } from './cache/create-cache.js';
-import { UpstreamForbiddenError } from './upstream/errors.js';
 
 async function main() {
   let config;
@@ -29,22 +30,29 @@ async function main() {
     throw error;
   }
 
+  const ops = config.operations;
+  const logger = await createProcessLogger({
+    level: ops.logLevel,
+    pretty: process.stdout.isTTY === true && !config.production,
+  });
+  // A misspelt setting is ignored outside production (it stops the start there): say so loudly.
+  for (const warning of config.warnings) {
+    console.error(`Warning: ${warning}`);
+    logger.warn({ event: 'unknown_setting' }, warning);
+  }
+
   let emulator: RunningEmulator | undefined;
-  let upstreamSettings;
+  let upstreamSettings: { baseUrl: string; clientId: string; clientSecret: string };
   if (config.upstream.mode === 'emulator') {
-    emulator = await startEmulator({ port: config.upstream.emulatorPort, testControls: true });
+    emulator = await startEmbeddedEmulator(config.upstream.emulatorPort);
     const admin = DEMO_CLIENTS.find((c) => c.clientId === 'client-demo-admin');
     if (!admin) throw new Error('the emulator has no client-demo-admin');
     upstreamSettings = { baseUrl: emulator.url, clientId: admin.clientId, clientSecret: admin.clientSecret };
   } else {
     upstreamSettings = config.upstream;
   }
+  const embedded = emulator;
 
-  const ops = config.operations;
-  const logger = await createProcessLogger({
-    level: ops.logLevel,
-    pretty: process.stdout.isTTY === true && !config.production,
-  });
   const tracing = ops.tracing ? await startTracing({ serviceName: ops.serviceName }) : undefined;
   const metrics = createMetrics();
   const readiness = createReadiness({ cacheMs: ops.readinessCacheMs, probe: () => upstream });
@@ -66,28 +74,48 @@ async function main() {
       breaker: { failureThreshold: resilience.breakerFailures, cooldownMs: resilience.breakerCooldownMs },
     },
   });
-  if (config.auth.mode === 'none') {
+  const { auth } = config;
+  if (auth.mode === 'none') {
     logger.warn(
       { event: 'auth_mode_none', upstream: config.upstream.mode },
       'AUTH_MODE=none: every caller may read and change users with the gateway’s own credentials',
     );
   }
-  // One cache per process over the service credentials' org, learnt once from whoami; a client
-  // without the profile scope is keyed by its id (one client id is one org). Forward mode does not
-  // use this api: each caller's client gets its own decorator over the same cache, keyed by the org
-  // of the caller's verified token (the authenticator's cacheFor).
+  if (auth.mode === 'jwt' && auth.orgClaim === null) {
+    logger.warn(
+      { event: 'auth_single_tenant' },
+      'AUTH_ORG_CLAIM=none: the issuer is trusted as single-tenant; every verified caller is bound to the gateway’s organisation',
+    );
+  }
+  const gatewayOrg = createGatewayOrg({
+    api: upstream.api,
+    pinned: auth.mode === 'jwt' ? auth.orgId : undefined,
+    deadlineMs: resilience.operationDeadlineMs,
+    logger,
+  });
+  if (auth.mode === 'jwt') {
+    // Learnt before listening: a gateway bound to the wrong org must never serve. An upstream that
+    // cannot be reached now is asked again by the first request.
+    try {
+      logger.info({ event: 'gateway_org', orgId: await gatewayOrg.id() }, 'callers are bound to this org');
+    } catch (error) {
+      if (error instanceof GatewayOrgError) throw error;
+      logger.warn(
+        { event: 'gateway_org_pending', kind: error instanceof Error ? error.name : 'unknown' },
+        'the gateway’s organisation could not be learnt at start; callers get 503 until it is',
+      );
+    }
+  }
+
+  // One cache per process over the service credentials' org. Forward mode does not use this api:
+  // each caller's client gets its own decorator over the same cache, keyed by the org of the
+  // caller's verified token (the authenticator's cacheFor).
   const cache = config.cache
     ? createCache(config.cache, logger.child({ component: 'cache' }), metrics.cache.lookup)
     : undefined;
-  const serviceOrgId = () =>
-    upstream.api.whoami().then(
-      (whoami) => whoami.org.id,
-      (error: unknown) => {
-        if (error instanceof UpstreamForbiddenError) return `client:${upstreamSettings.clientId}`;
-        throw error;
-      },
-    );
-  const api = cache ? createCachingUserApi(upstream.api, { cache, orgId: serviceOrgId }) : upstream.api;
+  const api = cache
+    ? createCachingUserApi(upstream.api, { cache, orgId: cacheOrgKey(gatewayOrg, upstreamSettings.clientId) })
+    : upstream.api;
   const app = createApp({
     api,
     maxUserIds: config.maxUserIds,
@@ -95,10 +123,11 @@ async function main() {
     graphiql: config.security.graphiql
       ? { examples: emulator ? exampleUserIds() : PLACEHOLDER_EXAMPLES }
       : false,
-    authenticate: createAuthenticator(config.auth, {
+    authenticate: createAuthenticator(auth, {
       forCaller: upstream.forCaller,
       upstreamUrl: upstreamSettings.baseUrl,
       ...(cache ? { cacheFor: (callerApi, orgId) => createCachingUserApi(callerApi, { cache, orgId }) } : {}),
+      gatewayOrgId: () => gatewayOrg.id(),
       logger,
     }),
     logger,
@@ -107,10 +136,28 @@ async function main() {
       limits: config.security.limits,
       maxBodyBytes: config.security.maxBodyBytes,
       introspection: config.security.introspection,
+      cors: config.security.cors,
+      federationSdl: config.security.federationSdl,
     },
   });
-  const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const server = createHttpServer(app, config.server);
+  await listen(server, config.port, config.host);
+  // Before the listening line: whoever reads it may signal at once.
+  const shutdown = createShutdown({
+    server,
+    timeoutMs: ops.shutdownTimeoutMs,
+    logger,
+    abortUpstream: () => upstream.destroy(),
+    resources: [
+      ...(cache ? [{ name: 'cache', close: () => cache.close() }] : []),
+      ...(embedded ? [{ name: 'emulator', close: () => embedded.close() }] : []),
+      ...(tracing ? [{ name: 'tracing', close: () => tracing.shutdown() }] : []),
+    ],
+    exit: (code) => process.exit(code),
+    announce: (signal) => console.log(`${signal}: shutting down`),
+  });
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
   const { port } = server.address() as AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
 
@@ -121,43 +168,15 @@ async function main() {
     console.log(`Cisco mode: upstream ${new URL(upstreamSettings.baseUrl).origin}`);
   }
   console.log(`GraphQL gateway: http://${shownHost}:${port}/graphql`);
+}
 
-  // Graceful shutdown: stop accepting, let in-flight requests finish (up to SHUTDOWN_TIMEOUT_MS),
-  // then close the upstream pool, the embedded emulator and the span exporter, and exit 0.
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) {
-      // A second signal (Ctrl-C twice): stop waiting for in-flight requests.
-      server.closeAllConnections();
-      return;
-    }
-    closing = true;
-    console.log(`${signal}: shutting down`);
-    logger.info({ event: 'shutdown', signal, timeoutMs: ops.shutdownTimeoutMs }, 'shutting down');
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // Keep-alive sockets with no request in flight would otherwise hold the server open.
-    server.closeIdleConnections();
-    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), ops.shutdownTimeoutMs);
-    });
-    if ((await Promise.race([closed, deadline])) === 'timeout') {
-      logger.warn({ event: 'shutdown_timeout' }, 'in-flight requests cut at the shutdown deadline');
-      server.closeAllConnections();
-      await closed;
-    }
-    clearInterval(idleSweep);
-    clearTimeout(timer);
-    await upstream.close();
-    await cache?.close();
-    await emulator?.close();
-    await tracing?.shutdown().catch(() => {});
-    logger.flush();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+/** Default mode's upstream; a busy EMULATOR_PORT is one line like a busy PORT. */
+function startEmbeddedEmulator(port: number): Promise<RunningEmulator> {
+  return startEmulator({ port, testControls: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new ListenError(
+      listenFailure(port, '127.0.0.1', error.code, { port: 'EMULATOR_PORT', host: 'host' }),
+    );
+  });
 }
 
 /** Cisco mode has no seed to take example ids from; the tabs still show the operations. */
@@ -168,6 +187,8 @@ const PLACEHOLDER_EXAMPLES = {
 };
 
 main().catch((error: unknown) => {
-  console.error('The gateway failed to start:', error instanceof Error ? error.message : error);
+  // Failures we can name (a busy port, the wrong org) are one line already; no stack either way.
+  if (error instanceof ListenError || error instanceof GatewayOrgError) console.error(error.message);
+  else console.error('The gateway failed to start:', error instanceof Error ? error.message : error);
   process.exit(1);
 });

@@ -44,8 +44,10 @@ export interface Upstream {
    * service token. Same pool; no token cache, no refresh (a 401 is the caller's to fix).
    */
   forCaller(token: string): UserApi;
-  /** Closes the connection pool; call once when the process stops. */
+  /** Closes the connection pool, letting calls in flight finish; call once when the process stops. */
   close(): Promise<void>;
+  /** Closes the connection pool at once, aborting calls in flight (shutdown past its deadline). */
+  destroy(): Promise<void>;
 }
 
 export function createUpstream(options: UpstreamOptions): Upstream {
@@ -86,5 +88,12 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       logger: options.logger,
       readPolicy,
     });
-  return { api, tokenManager, breaker: resilience?.breaker, forCaller, close: () => http.close() };
+  return {
+    api,
+    tokenManager,
+    breaker: resilience?.breaker,
+    forCaller,
+    close: () => http.close(),
+    destroy: () => http.destroy(),
+  };
 }

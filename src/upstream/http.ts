@@ -169,7 +169,15 @@ export class UpstreamHttp {
 
   /** Stops the pool; requests still running finish first (each has a deadline). */
   async close(): Promise<void> {
-    if (!this.#pool.closed) await this.#pool.close();
+    if (!this.#pool.closed && !this.#pool.destroyed) await this.#pool.close();
+  }
+
+  /**
+   * Stops the pool at once: requests still running are aborted (they reject as unavailable). For
+   * shutdown past its deadline, when waiting for a hung upstream would outlive the process's grace.
+   */
+  async destroy(): Promise<void> {
+    if (!this.#pool.destroyed) await this.#pool.destroy();
   }
 
   async #readBody(

@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createCachingUserApi, type CachingOptions } from '../../src/cache/caching-user-api.js';
 import { createApp, type App, type AppDeps } from '../../src/app.js';
 import type { Authenticate } from '../../src/auth/authenticate.js';
+import { loadConfig, type ServerConfig } from '../../src/config.js';
 import { createGatewayClient, type GatewayClient } from '../../src/client/gateway-client.js';
 import type { EmulatorOptions } from '../../src/emulator/server.js';
 import { createReadiness } from '../../src/observability/health.js';
@@ -12,6 +13,7 @@ import {
   type Metrics,
   type MetricsOptions,
 } from '../../src/observability/metrics.js';
+import { createHttpServer, listen } from '../../src/server/http-server.js';
 import { createUpstream, type Upstream, type UpstreamOptions } from '../../src/upstream/create-upstream.js';
 import { startTestEmulator, type TestEmulator } from './emulator.js';
 
@@ -25,6 +27,8 @@ export interface TestGateway {
   client: GatewayClient;
   /** http://127.0.0.1:<port>, for /healthz, /readyz and /metrics. */
   origin: string;
+  /** The listening HTTP server (createHttpServer), e.g. to count its connections. */
+  server: Server;
   /** With `observability`: the gateway's metrics (also served on /metrics). */
   metrics: Metrics | undefined;
   /** Posts any document; resolves to the parsed JSON response, errors included. */
@@ -68,6 +72,11 @@ export async function startTestGateway(
      * that suites counting upstream calls per operation keep their meaning. The caller closes it.
      */
     cache?: CachingOptions;
+    /**
+     * The HTTP server's timeouts, connection cap and operation gate (src/server/http-server.ts);
+     * defaults: the gateway's (loadConfig's), as `npm start` runs it.
+     */
+    server?: Partial<ServerConfig>;
   } = {},
 ): Promise<TestGateway> {
   const emulator = await startTestEmulator(options.emulator);
@@ -103,8 +112,8 @@ export async function startTestGateway(
       : {}),
     ...(options.authenticate ? { authenticate: options.authenticate({ emulator, upstream }) } : {}),
   });
-  const server: Server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const server: Server = createHttpServer(app, { ...loadConfig({}).server, ...options.server });
+  await listen(server, 0, '127.0.0.1');
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const url = `${origin}/graphql`;
   return {
@@ -114,6 +123,7 @@ export async function startTestGateway(
     url,
     client: createGatewayClient(url),
     origin,
+    server,
     metrics,
     async post(query, variables, headers = {}) {
       const response = await fetch(url, {
@@ -134,4 +144,23 @@ export async function startTestGateway(
       await emulator.close();
     },
   };
+}
+
+/** Status and parsed body of one GraphQL POST to `url`, with `token` (if any) as the bearer. */
+export async function postAs(
+  url: string,
+  token: string | undefined,
+  query: string,
+  variables: unknown = {},
+): Promise<{ status: number; body: GraphQLResponse }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, body: (await response.json()) as GraphQLResponse };
 }
