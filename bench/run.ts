@@ -1,6 +1,6 @@
 // npm run bench [-- --quick]: the gateway against two baselines on this machine, with the emulator
 // answering at once and with 20 ms injected latency. No assertions: it measures and writes
-// bench/results/latest.{json,md,svg}. See README, "Performance".
+// bench/results/latest.{json,md,svg}. See bench/README.md.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';

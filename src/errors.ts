@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { CallerTokenRejectedError } from './auth/caller-token.js';
+import { CallerTokenRejectedError } from './upstream/caller-token.js';
 import { UpstreamError } from './upstream/errors.js';
 
 /**
@@ -16,7 +16,7 @@ export const ERROR_CODES = [
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_INVALID_RESPONSE',
   'INTERNAL_SERVER_ERROR',
-  // Refused before execution (src/security/plugins.ts and Yoga's request handling):
+  // Refused before execution (the plugins of src/server/ and Yoga's request handling):
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',

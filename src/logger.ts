@@ -1,7 +1,22 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger } from 'pino';
-import { currentRequestId } from './observability/request-scope.js';
 
 export type { Logger };
+
+// The request id of the operation being served, for log lines written far from the request (the
+// upstream client, the loaders) without threading it through every call. Holds no state of its own
+// beyond what `runInRequestScope` puts there for the duration of one request.
+const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+
+/** Runs `fn` (one HTTP request) so that every log line written inside carries `requestId`. */
+export function runInRequestScope<T>(requestId: string, fn: () => T): T {
+  return requestScope.run({ requestId }, fn);
+}
+
+/** The request id of the request being served, if any. */
+function currentRequestId(): string | undefined {
+  return requestScope.getStore()?.requestId;
+}
 
 /**
  * Paths pino blanks in every log line, wherever a caller puts them: credentials must never reach a

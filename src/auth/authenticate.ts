@@ -38,10 +38,10 @@ export type AuthConfig =
 export interface Authenticated {
   caller: Caller;
   /**
-   * Forward mode: the User API as the caller (their token), behind the shared cache when there is
-   * one; otherwise absent and the gateway's own client is used.
+   * Forward mode: the upstream client with the caller's own token. Absent otherwise: the gateway's
+   * own client serves the caller. Either way gateway.ts puts the cache and the scope check in front.
    */
-  api?: UserApi;
+  client?: UserApi;
 }
 
 /** Establishes the caller of one HTTP request, or throws a GraphQLError that carries its HTTP status. */
@@ -56,13 +56,8 @@ export interface AuthenticatorDeps {
    */
   upstreamUrl?: string;
   /**
-   * Forward mode: puts the process's shared cache in front of one caller's User API, keyed by the
-   * org of the caller's verified token (e.g. createCachingUserApi over one UserCache). Absent: no cache.
-   */
-  cacheFor?: (api: UserApi, orgId: string) => UserApi;
-  /**
    * JWT mode (required there): the gateway's own organisation, the one every caller is bound to.
-   * Awaited on every request after the token verifies; main.ts passes a single-flight resolver over
+   * Awaited on every request after the token verifies; gateway.ts passes a single-flight resolver over
    * whoami (checked against AUTH_ORG_ID), so this is cheap once learnt, and a rejection (upstream
    * down at start) is retried by the next request rather than remembered.
    */
@@ -190,8 +185,7 @@ export function createAuthenticator(config: AuthConfig, deps: AuthenticatorDeps 
         const payload = await verify(token, keys, { ...config, algorithms: FORWARD_ALGORITHMS });
         const caller = callerFrom('forward', payload, IDENTITY_CLAIMS.orgId);
         if (!caller.orgId) throw reject('no_org', 'The access token names no organisation');
-        const api = forCaller(token);
-        return { caller, api: deps.cacheFor ? deps.cacheFor(api, caller.orgId) : api };
+        return { caller, client: forCaller(token) };
       };
     }
   }

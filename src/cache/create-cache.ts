@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import { createUserCache, type UserCache } from './caching-user-api.js';
+import { createUserCache, type UserCache } from './user-cache.js';
 import { createMemoryStore } from './memory-store.js';
 import { createQuotaGuard } from './quota-guard.js';
 import { createRedisStore } from './redis-store.js';

@@ -4,7 +4,7 @@
 // normalised here: no user ids, no raw queries, no client-chosen strings beyond a capped set of
 // operation names.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { UpstreamEvents } from '../upstream/events.js';
+import { NOOP_ATTEMPT, type AttemptObserver, type UpstreamEvents } from '../upstream/events.js';
 
 export const METRIC_PREFIX = 'xdr_gateway_';
 
@@ -167,7 +167,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 /** Calls every implementation in turn; one that throws does not stop the others. */
 export function combineEvents(...all: UpstreamEvents[]): UpstreamEvents {
   const each =
-    <K extends keyof UpstreamEvents>(key: K) =>
+    <K extends Exclude<keyof UpstreamEvents, 'attempt'>>(key: K) =>
     (event: Parameters<UpstreamEvents[K]>[0]) => {
       for (const events of all) {
         try {
@@ -177,7 +177,34 @@ export function combineEvents(...all: UpstreamEvents[]): UpstreamEvents {
         }
       }
     };
+  const attempting = all.filter((events) => events.attempt);
   return {
+    ...(attempting.length > 0
+      ? {
+          attempt(request, headers) {
+            const observers = attempting.map((events) => {
+              try {
+                return events.attempt?.(request, headers) ?? NOOP_ATTEMPT;
+              } catch {
+                return NOOP_ATTEMPT;
+              }
+            });
+            const tell = (notify: (observer: AttemptObserver) => void) => {
+              for (const observer of observers) {
+                try {
+                  notify(observer);
+                } catch {
+                  // Observers must never break an upstream call.
+                }
+              }
+            };
+            return {
+              end: (status) => tell((observer) => observer.end(status)),
+              fail: (kind) => tell((observer) => observer.fail(kind)),
+            };
+          },
+        }
+      : {}),
     request: each('request'),
     tokenFetch: each('tokenFetch'),
     retry: each('retry'),

@@ -4,11 +4,9 @@
 // operation continuing the caller's `traceparent`.
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Logger } from '../logger.js';
-import { requestIdOf } from '../security/request-id.js';
+import { runInRequestScope, type Logger } from '../logger.js';
 import { healthReport, type ReadinessReport } from './health.js';
 import type { Metrics, OperationOutcome } from './metrics.js';
-import { runInRequestScope } from './request-scope.js';
 import { describeOperationSpan, failOperationSpan, withOperationSpan } from './tracing.js';
 
 export interface ObservabilityOptions {
@@ -17,9 +15,11 @@ export interface ObservabilityOptions {
   metrics?: Metrics | undefined;
   /** Serves GET /readyz; absent: /readyz answers like /healthz. */
   readiness?: (() => Promise<ReadinessReport>) | undefined;
-  /** A span per operation (main.ts turns it on when the OTEL_* environment asks for traces). */
+  /** A span per operation (gateway.ts turns it on when the OTEL_* environment asks for traces). */
   tracing?: boolean | undefined;
   graphqlEndpoint: string;
+  /** The request's id (the server layer's, which the context and audit lines carry too). */
+  requestIdOf: (request: Request) => string;
 }
 
 interface OperationState {
@@ -32,7 +32,7 @@ interface OperationState {
 }
 
 export function useObservability(options: ObservabilityOptions): Plugin {
-  const { logger, metrics } = options;
+  const { logger, metrics, requestIdOf } = options;
   const states = new WeakMap<Request, OperationState>();
 
   const json = (body: unknown, status = 200) =>

@@ -10,6 +10,12 @@ import {
   trace,
   type Span,
 } from '@opentelemetry/api';
+import {
+  NOOP_ATTEMPT,
+  type AttemptObserver,
+  type UpstreamAttempt,
+  type UpstreamEvents,
+} from '../upstream/events.js';
 
 const tracer = trace.getTracer('xdr-user-gateway');
 
@@ -70,19 +76,15 @@ export function failOperationSpan(): void {
   if (span?.isRecording()) span.setStatus({ code: SpanStatusCode.ERROR });
 }
 
-export interface UpstreamSpan {
-  end(status: number): void;
-  fail(kind: string): void;
-}
-
 /**
- * A client span for one upstream HTTP attempt. When it records, `headers` gets the W3C
- * `traceparent` (and `tracestate`) of this span, so the User API's traces continue ours.
+ * The upstream layer's hook for tracing (UpstreamEvents.attempt): a client span for one upstream
+ * HTTP attempt. When it records, `headers` gets the W3C `traceparent` (and `tracestate`) of this
+ * span, so the User API's traces continue ours.
  */
 export function startUpstreamSpan(
-  request: { route: string; method: string; attempt?: number; batchSize?: number },
+  request: UpstreamAttempt,
   headers: Record<string, string>,
-): UpstreamSpan {
+): AttemptObserver {
   const span: Span = tracer.startSpan(`upstream ${request.route}`, {
     kind: SpanKind.CLIENT,
     attributes: {
@@ -92,7 +94,7 @@ export function startUpstreamSpan(
       ...(request.batchSize === undefined ? {} : { 'xdr.upstream.batch_size': request.batchSize }),
     },
   });
-  if (!span.isRecording()) return NOOP_SPAN;
+  if (!span.isRecording()) return NOOP_ATTEMPT;
   propagation.inject(trace.setSpan(context.active(), span), headers);
   return {
     end(status) {
@@ -108,7 +110,14 @@ export function startUpstreamSpan(
   };
 }
 
-const NOOP_SPAN: UpstreamSpan = { end() {}, fail() {} };
+/** UpstreamEvents that trace every upstream attempt; combine them with the others when tracing is on. */
+export const TRACING_EVENTS = {
+  attempt: startUpstreamSpan,
+  request() {},
+  tokenFetch() {},
+  retry() {},
+  breakerState() {},
+} satisfies UpstreamEvents;
 
 const HEADERS_GETTER = {
   get: (carrier: Headers, key: string) => carrier.get(key) ?? undefined,

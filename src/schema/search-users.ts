@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { badUserInput, toGraphQLError } from '../errors.js';
-import { primeUsers } from '../loaders/create-loaders.js';
+import { primeUsers } from '../loaders.js';
 import type {
   SearchUsersParams,
   SortValue,

@@ -1,8 +1,8 @@
 import { ScopeError, requireScope } from '../auth/caller.js';
-import { auditUpdateUser } from '../security/audit.js';
+import { auditUpdateUser } from './audit.js';
 import { UpstreamBadInputError, UpstreamForbiddenError, UpstreamNotFoundError } from '../upstream/errors.js';
 import { toGraphQLError } from '../errors.js';
-import { primeUsers } from '../loaders/create-loaders.js';
+import { primeUsers } from '../loaders.js';
 import type { UserChanges } from '../upstream/types.js';
 import { builder } from './builder.js';
 import { idProblem, loggableId } from './input-checks.js';

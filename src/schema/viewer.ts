@@ -1,6 +1,6 @@
 import type { Caller } from '../auth/caller.js';
 import { toGraphQLError } from '../errors.js';
-import { primeUsers } from '../loaders/create-loaders.js';
+import { primeUsers } from '../loaders.js';
 import type { Org, Whoami } from '../upstream/types.js';
 import { builder } from './builder.js';
 import { isValidUserId } from './input-checks.js';

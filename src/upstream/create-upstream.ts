@@ -1,4 +1,4 @@
-import { callerTokenSource } from '../auth/caller-token.js';
+import { callerTokenSource } from './caller-token.js';
 import type { UpstreamEvents } from './events.js';
 import { UpstreamHttp } from './http.js';
 import type { UpstreamLogger } from './logger.js';

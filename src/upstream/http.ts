@@ -1,21 +1,12 @@
 // The one place that moves bytes to and from the User API. It owns the keep-alive pool, the
 // per-attempt deadline, the body cap and the translation of every transport failure into a typed
-// UpstreamError. Route-level meaning (401 replay, 404, 400 reasons) belongs to the callers.
+// UpstreamError. Reading what came back is responses.ts'; route-level meaning (401 replay, 404, 400
+// reasons) belongs to the callers.
 import { Pool } from 'undici';
-import type { z } from 'zod';
-import {
-  UpstreamMalformedError,
-  UpstreamRateLimitedError,
-  UpstreamTimeoutError,
-  UpstreamUnavailableError,
-} from './errors.js';
-import type { UpstreamError } from './errors.js';
-import { NOOP_EVENTS } from './events.js';
-import type { UpstreamEvents } from './events.js';
-import { NOOP_LOGGER } from './logger.js';
-import type { UpstreamLogger } from './logger.js';
-import { describeIssues } from './payloads.js';
-import { startUpstreamSpan } from '../observability/tracing.js';
+import { abortReason } from './abort.js';
+import { UpstreamTimeoutError, UpstreamUnavailableError, type UpstreamError } from './errors.js';
+import { NOOP_ATTEMPT, NOOP_EVENTS, type UpstreamEvents } from './events.js';
+import { NOOP_LOGGER, type UpstreamLogger } from './logger.js';
 
 export const DEFAULT_CONNECTIONS = 16;
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -106,8 +97,8 @@ export class UpstreamHttp {
     signal?.addEventListener('abort', onCallerAbort, { once: true });
 
     const headers: Record<string, string> = { 'user-agent': 'xdr-user-gateway', ...request.headers };
-    // Adds the W3C traceparent when tracing is on; a no-op otherwise.
-    const span = startUpstreamSpan(request, headers);
+    // Tracing (when on) starts its span here and adds the W3C traceparent to the headers.
+    const span = this.#events.attempt?.(request, headers) ?? NOOP_ATTEMPT;
 
     try {
       const query = request.query?.toString();
@@ -210,49 +201,6 @@ export class UpstreamHttp {
   }
 }
 
-/** The operation's deadline passed while this call was waiting (see createContext). */
-export class DeadlineExceededError extends UpstreamTimeoutError {}
-
-/**
- * What to throw when the caller's signal aborted: the reason itself (the caller left), or, when the
- * reason is a timeout (AbortSignal.timeout, the per-operation deadline), a typed timeout.
- */
-export function abortReason(signal: AbortSignal, route: string): unknown {
-  const reason: unknown = signal.reason;
-  // By name, not instanceof: DOMException may come from another realm (test sandboxes).
-  if (typeof reason === 'object' && reason !== null && 'name' in reason && reason.name === 'TimeoutError') {
-    return new DeadlineExceededError(route, `The operation's deadline passed while waiting for ${route}`);
-  }
-  return reason;
-}
-
-/**
- * Waits for a promise shared with other callers, but gives up as soon as this caller's signal
- * aborts (with abortReason): one caller leaving must not cancel the shared work for the others.
- */
-export function waitUnlessAborted<T>(
-  shared: Promise<T>,
-  signal: AbortSignal | undefined,
-  route: string,
-): Promise<T> {
-  if (!signal) return shared;
-  if (signal.aborted) return Promise.reject(abortReason(signal, route) as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal, route) as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    shared.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
-      },
-    );
-  });
-}
-
 function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
   return typeof error.code === 'string' ? error.code : undefined;
@@ -271,115 +219,4 @@ function transportFailure(route: string, error: unknown): UpstreamError {
   }
   const reason = code && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'transport error';
   return new UpstreamUnavailableError(route, `The User API could not be reached for ${route} (${reason})`);
-}
-
-function isJsonContentType(value: string | string[] | undefined): boolean {
-  // No content type at all is tolerated (the body must still parse); a declared non-JSON type, such
-  // as a proxy's HTML error page, is not.
-  if (value === undefined) return true;
-  const type = (Array.isArray(value) ? value[0] : value)?.split(';')[0]?.trim().toLowerCase() ?? '';
-  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
-}
-
-/** The parsed JSON body of a response, or undefined when it is absent, oversized or not JSON. */
-export function jsonBody(response: UpstreamResponse): unknown {
-  if (!response.body || response.body.length === 0) return undefined;
-  if (!isJsonContentType(response.headers['content-type'])) return undefined;
-  try {
-    return JSON.parse(response.body.toString('utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The validated domain value of a 2xx response. Anything else than JSON of the expected shape
- * (HTML, truncated or oversized bodies, schema drift) is UpstreamMalformedError.
- */
-export function parsePayload<S extends z.ZodType>(
-  route: string,
-  response: UpstreamResponse,
-  schema: S,
-): z.output<S> {
-  if (response.body === undefined) {
-    throw new UpstreamMalformedError(route, `The User API answered ${route} with an oversized body`);
-  }
-  if (!isJsonContentType(response.headers['content-type'])) {
-    throw new UpstreamMalformedError(route, `The User API answered ${route} with a non-JSON body`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(response.body.toString('utf8'));
-  } catch {
-    throw new UpstreamMalformedError(route, `The User API answered ${route} with invalid JSON`);
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    throw new UpstreamMalformedError(
-      route,
-      `The User API answered ${route} with an unexpected shape at ${describeIssues(parsed.error)}`,
-    );
-  }
-  return parsed.data;
-}
-
-/**
- * Seconds to wait from a Retry-After header: delta-seconds or an HTTP date. Undefined when absent
- * or unreadable.
- */
-export function parseRetryAfter(
-  value: string | string[] | undefined,
-  now: number = Date.now(),
-): number | undefined {
-  const raw = (Array.isArray(value) ? value[0] : value)?.trim();
-  if (!raw) return undefined;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  const date = Date.parse(raw);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - now) / 1000));
-}
-
-/** A whole number of at least `min` from a rate-limit header; undefined when absent or anything else. */
-function headerCount(value: string | string[] | undefined, min: number): number | undefined {
-  const raw = (Array.isArray(value) ? value[0] : value)?.trim();
-  if (!raw || !/^\d{1,15}$/.test(raw)) return undefined;
-  const count = Number(raw);
-  return count >= min ? count : undefined;
-}
-
-/**
- * Seconds to wait from an X-Ratelimit-Org-Reset-style header, used only when Retry-After is absent:
- * delta-seconds, or epoch seconds when the number is that large. Undefined when absent or junk.
- */
-export function parseRateLimitReset(
-  value: string | string[] | undefined,
-  now: number = Date.now(),
-): number | undefined {
-  const sec = headerCount(value, 0);
-  if (sec === undefined) return undefined;
-  return sec >= 1_000_000_000 ? Math.max(0, Math.ceil(sec - now / 1000)) : sec;
-}
-
-/**
- * The typed error of a status no route gives a meaning of its own: 429, 5xx and anything
- * unexpected. Callers handle 400/401/403/404 first.
- */
-export function statusFailure(route: string, response: UpstreamResponse): UpstreamError {
-  const { status } = response;
-  if (status === 429) {
-    const { headers } = response;
-    return new UpstreamRateLimitedError(
-      route,
-      parseRetryAfter(headers['retry-after']) ?? parseRateLimitReset(headers['x-ratelimit-org-reset']),
-      { orgLimit: headerCount(headers['x-ratelimit-org-limit'], 1) },
-    );
-  }
-  if (status >= 500) {
-    return new UpstreamUnavailableError(route, `The User API failed ${route} with status ${status}`, status);
-  }
-  return new UpstreamUnavailableError(
-    route,
-    `The User API answered ${route} with unexpected status ${status}`,
-    status,
-  );
 }

@@ -22,7 +22,7 @@ import {
 } from './errors.js';
 import { NOOP_EVENTS } from './events.js';
 import type { UpstreamEvents } from './events.js';
-import { abortReason, DeadlineExceededError } from './http.js';
+import { abortReason, DeadlineExceededError } from './abort.js';
 import type { ReadPolicy } from './user-api-client.js';
 
 export interface RetryOptions {

@@ -10,7 +10,8 @@ import {
 } from './errors.js';
 import { NOOP_EVENTS } from './events.js';
 import type { UpstreamEvents } from './events.js';
-import { jsonBody, parsePayload, statusFailure, waitUnlessAborted } from './http.js';
+import { waitUnlessAborted } from './abort.js';
+import { jsonBody, parsePayload, statusFailure } from './responses.js';
 import type { UpstreamHttp } from './http.js';
 import { NOOP_LOGGER } from './logger.js';
 import type { UpstreamLogger } from './logger.js';

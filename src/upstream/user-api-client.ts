@@ -5,7 +5,7 @@ import {
   UpstreamNotFoundError,
   UpstreamUnauthenticatedError,
 } from './errors.js';
-import { jsonBody, parsePayload, statusFailure } from './http.js';
+import { jsonBody, parsePayload, statusFailure } from './responses.js';
 import type { UpstreamHttp, UpstreamRequest, UpstreamResponse } from './http.js';
 import { NOOP_LOGGER } from './logger.js';
 import type { UpstreamLogger } from './logger.js';

@@ -5,7 +5,7 @@ import { jest } from '@jest/globals';
 import type { Authenticate } from '../../src/auth/authenticate.js';
 import { authorizedApi, callerKeyOf } from '../../src/auth/authorized-api.js';
 import { ANONYMOUS, type Caller } from '../../src/auth/caller.js';
-import type { UserCache } from '../../src/cache/caching-user-api.js';
+import type { UserCache } from '../../src/cache/user-cache.js';
 import { createCache } from '../../src/cache/create-cache.js';
 import { createLogger } from '../../src/logger.js';
 import type { CallOptions, UserApi } from '../../src/upstream/user-api.js';

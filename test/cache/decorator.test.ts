@@ -1,4 +1,5 @@
-import { createCachingUserApi, createUserCache, type UserCache } from '../../src/cache/caching-user-api.js';
+import { createCachingUserApi } from '../../src/cache/caching-user-api.js';
+import { createUserCache, type UserCache } from '../../src/cache/user-cache.js';
 import { packBatches } from '../../src/upstream/batches.js';
 import { createMemoryStore } from '../../src/cache/memory-store.js';
 import { createQuotaGuard } from '../../src/cache/quota-guard.js';

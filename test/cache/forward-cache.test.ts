@@ -1,6 +1,6 @@
 import { createAuthenticator, type AuthConfig } from '../../src/auth/authenticate.js';
 import { IDENTITY_CLAIMS } from '../../src/auth/scopes.js';
-import { createCachingUserApi, type UserCache } from '../../src/cache/caching-user-api.js';
+import { type UserCache } from '../../src/cache/user-cache.js';
 import { createCache } from '../../src/cache/create-cache.js';
 import { DEMO_OWNER_IDS, ORG_1_ID, ORG_2_ID } from '../../src/emulator/demo-clients.js';
 import { exampleUserIds } from '../../src/emulator/seed.js';
@@ -10,10 +10,10 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { restSearch } from '../support/rest.js';
 import { emulatorForwardConfig, forgeLike, totalCalls } from '../security/support.js';
 
-// AUTH_MODE=forward with the shared cross-request cache, wired like main.ts: each caller's verified
-// token gets its own decorator (createCachingUserApi over forCaller(token)) keyed by the token's org,
-// all over one UserCache; scope checks (authorizedApi) stay in front of it. Real emulator, real
-// gateway; upstream calls are counted exactly from the emulator's stats.
+// AUTH_MODE=forward with the shared cross-request cache, as createGateway stacks it: each caller's
+// verified token gets its own decorator (createCachingUserApi over forCaller(token)) keyed by the
+// token's org, all over one UserCache; scope checks (authorizedApi) stay in front of it. Real
+// emulator, real gateway; upstream calls are counted exactly from the emulator's stats.
 const ids = exampleUserIds();
 const silent = createLogger({ level: 'silent' });
 const newCache = () =>
@@ -28,17 +28,22 @@ const newCache = () =>
     },
     silent,
   );
-let cache: UserCache;
+let cache: UserCache = newCache();
+/**
+ * The gateways' cache: whichever `cache` the running test made. Forward mode puts a decorator over
+ * it per request, so gateways started once see each test's fresh cache.
+ */
+const currentCache = new Proxy({} as UserCache, { get: (_target, key) => Reflect.get(cache, key) });
 
-/** A forward-mode gateway whose callers share `cache` (read when each request is authenticated). */
+/** A forward-mode gateway whose callers share `cache`. */
 const startForwardGateway = (options: { tokenLifetimeSec?: number; auth?: AuthConfig } = {}) =>
   startTestGateway({
     ...(options.tokenLifetimeSec ? { emulator: { tokenLifetimeSec: options.tokenLifetimeSec } } : {}),
+    cache: { cache: currentCache },
     authenticate: ({ emulator, upstream }) =>
       createAuthenticator(options.auth ?? emulatorForwardConfig(), {
         forCaller: upstream.forCaller,
         upstreamUrl: emulator.url,
-        cacheFor: (api, orgId) => createCachingUserApi(api, { cache, orgId }),
       }),
   });
 
@@ -62,12 +67,15 @@ beforeAll(async () => {
   });
   profileOnly = await gw.emulator.token('client-profile-only', 'profile-only-secret');
 });
-afterAll(() => gw.close());
-beforeEach(async () => {
-  cache = newCache();
-  await gw.emulator.resetStats();
+afterAll(async () => {
+  await gw.close();
+  await cache.close();
 });
-afterEach(() => cache.close());
+beforeEach(() => gw.emulator.resetStats());
+afterEach(async () => {
+  await cache.close();
+  cache = newCache();
+});
 
 const as = (token: string, query: string, variables: Record<string, unknown> = {}) =>
   gw.post(query, variables, { authorization: `Bearer ${token}` });

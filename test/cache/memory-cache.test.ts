@@ -1,4 +1,4 @@
-import { createUserCache, type UserCache } from '../../src/cache/caching-user-api.js';
+import { createUserCache, type UserCache } from '../../src/cache/user-cache.js';
 import { createMemoryStore } from '../../src/cache/memory-store.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { org1Ids, USERS_QUERY } from './support.js';

@@ -1,4 +1,4 @@
-import { createUserCache, type UserCache } from '../../src/cache/caching-user-api.js';
+import { createUserCache, type UserCache } from '../../src/cache/user-cache.js';
 import { createMemoryStore } from '../../src/cache/memory-store.js';
 import {
   CallerShareExceededError,

@@ -1,10 +1,12 @@
-import { createCachingUserApi, createUserCache, type UserCache } from '../../src/cache/caching-user-api.js';
+import { createCachingUserApi } from '../../src/cache/caching-user-api.js';
+import { createUserCache, type UserCache } from '../../src/cache/user-cache.js';
 import { createMemoryStore } from '../../src/cache/memory-store.js';
 import { createQuotaGuard, type QuotaGuard } from '../../src/cache/quota-guard.js';
 import { ORG_1_ID, ORG_2_ID } from '../../src/emulator/demo-clients.js';
 import { createUpstream, type Upstream } from '../../src/upstream/create-upstream.js';
 import { UpstreamRateLimitedError } from '../../src/upstream/errors.js';
-import { parseRateLimitReset, statusFailure, type UpstreamResponse } from '../../src/upstream/http.js';
+import type { UpstreamResponse } from '../../src/upstream/http.js';
+import { parseRateLimitReset, statusFailure } from '../../src/upstream/responses.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { startTestGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.js';
 import { org1Ids, USERS_QUERY } from './support.js';

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { createUserCache } from '../../src/cache/caching-user-api.js';
+import { createUserCache } from '../../src/cache/user-cache.js';
 import { createMemoryStore } from '../../src/cache/memory-store.js';
 import { createRedisStore, type RedisUserStore } from '../../src/cache/redis-store.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';

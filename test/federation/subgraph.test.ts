@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createAuthenticator } from '../../src/auth/authenticate.js';
 import { ORG_1_ID } from '../../src/emulator/demo-clients.js';
-import { createApp } from '../../src/app.js';
+import { createApp } from '../../src/server/app.js';
+import { createUserApiStack } from '../../src/gateway.js';
 import { startTestGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.js';
 import { restSearch } from '../support/rest.js';
 import { startLocalIssuer, totalCalls, type LocalIssuer } from '../security/support.js';
@@ -97,7 +98,11 @@ describe('the users subgraph', () => {
   // Finding 9: `_service { sdl }` handed the whole schema to any caller while introspection was off.
   describe('`_service { sdl }` follows the introspection setting', () => {
     const askClosed = async (security: { introspection: boolean; federationSdl?: boolean }) => {
-      const app = createApp({ api: gw.upstream.api, graphiql: false, security });
+      const app = createApp({
+        apiFor: createUserApiStack({ service: gw.upstream.api }),
+        graphiql: false,
+        security,
+      });
       const response = await app.fetch('http://subgraph.test/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
@@ -123,7 +128,11 @@ describe('the users subgraph', () => {
     });
 
     it('is refused through a fragment too', async () => {
-      const app = createApp({ api: gw.upstream.api, graphiql: false, security: { introspection: false } });
+      const app = createApp({
+        apiFor: createUserApiStack({ service: gw.upstream.api }),
+        graphiql: false,
+        security: { introspection: false },
+      });
       const response = await app.fetch('http://subgraph.test/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },

@@ -122,7 +122,7 @@ describe('the supergraph with caller authentication on the users subgraph (AUTH_
     secured = await startTestGateway({
       authenticate: () => createAuthenticator(issuer.jwtConfig(), { gatewayOrgId: async () => ORG_1_ID }),
     });
-    // The README's Hive Gateway header propagation: the caller's Authorization goes to `users` only.
+    // docs/federation.md's Hive Gateway header propagation: the caller's Authorization goes to `users` only.
     securedRouter = await startRouter(
       [
         { name: 'users', sdl: SUBGRAPH_SDL, url: secured.url },

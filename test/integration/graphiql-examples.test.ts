@@ -1,5 +1,5 @@
 import { exampleUserIds } from '../../src/emulator/seed.js';
-import { graphiqlTabs } from '../../src/graphiql-tabs.js';
+import { graphiqlTabs } from '../../src/server/graphiql-tabs.js';
 import { getSchema } from '../../src/schema/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 

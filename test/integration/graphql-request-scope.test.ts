@@ -1,5 +1,5 @@
 import { execute, parse } from 'graphql';
-import { createContext, type GraphQLContext } from '../../src/context.js';
+import { createContext, type GraphQLContext } from '../../src/schema/context.js';
 import { getSchema } from '../../src/schema/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 

@@ -1,4 +1,4 @@
-import { createUserCache } from '../../src/cache/caching-user-api.js';
+import { createUserCache } from '../../src/cache/user-cache.js';
 import { createMemoryStore } from '../../src/cache/memory-store.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { restSearch } from '../support/rest.js';

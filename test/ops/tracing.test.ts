@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { context, trace } from '@opentelemetry/api';
 import { node } from '@opentelemetry/sdk-node';
+import { TRACING_EVENTS } from '../../src/observability/tracing.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
 import { startTestGateway } from '../support/gateway.js';
 import { restSearch } from '../support/rest.js';
@@ -47,7 +48,8 @@ describe('tracing on', () => {
 
   it('propagates the active span to the upstream as a W3C traceparent of the upstream span', async () => {
     const upstream = await recordingUpstream();
-    const http = new UpstreamHttp({ baseUrl: upstream.url });
+    // Tracing reaches the transport through its UpstreamEvents, as the gateway wires it.
+    const http = new UpstreamHttp({ baseUrl: upstream.url, events: TRACING_EVENTS });
     try {
       const parent = trace.getTracer('test').startSpan('parent');
       await context.with(trace.setSpan(context.active(), parent), () => send(http));

@@ -11,7 +11,7 @@ import {
   UpstreamUnavailableError,
 } from '../../src/upstream/errors.js';
 import type { UpstreamEvents } from '../../src/upstream/events.js';
-import { DeadlineExceededError } from '../../src/upstream/http.js';
+import { DeadlineExceededError } from '../../src/upstream/abort.js';
 import { CircuitBreaker, CircuitOpenError, createResilience } from '../../src/upstream/resilience.js';
 import type { ResilienceOptions } from '../../src/upstream/resilience.js';
 

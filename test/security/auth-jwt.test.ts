@@ -42,7 +42,7 @@ describe('AUTH_MODE=jwt with the emulator as issuer', () => {
         });
       },
     });
-    // Learnt once, as main.ts does at start, so that the counts below are the callers' alone.
+    // Learnt once, as createGateway does at start, so that the counts below are the callers' alone.
     await gatewayOrgId();
     adminToken = await gw.emulator.token('client-demo-admin');
     readonlyToken = await gw.emulator.token('client-demo-readonly');

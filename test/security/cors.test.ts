@@ -1,6 +1,7 @@
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App } from '../../src/server/app.js';
+import { createUserApiStack } from '../../src/gateway.js';
 import type { CorsPolicy } from '../../src/config.js';
-import { isLoopbackOrigin } from '../../src/security/cors.js';
+import { isLoopbackOrigin } from '../../src/server/cors.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 // Finding 5: Yoga's default CORS reflected any origin with `allow-credentials: true`, so a page of
@@ -20,7 +21,11 @@ beforeAll(async () => {
 afterAll(() => gw.close());
 
 const appWith = (cors?: CorsPolicy): App =>
-  createApp({ api: gw.upstream.api, graphiql: false, security: cors ? { cors } : {} });
+  createApp({
+    apiFor: createUserApiStack({ service: gw.upstream.api }),
+    graphiql: false,
+    security: cors ? { cors } : {},
+  });
 
 /** The CORS headers of a response, and its status. */
 async function corsOf(response: Response) {

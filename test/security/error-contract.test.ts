@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { GraphQLError } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { ERROR_CODES } from '../../src/errors.js';
-import { useErrorContract } from '../../src/security/plugins.js';
+import { useErrorContract } from '../../src/server/error-contract.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { totalCalls } from './support.js';
 
 // Finding 9: the error contract was not closed. Wrong variable types answered without a code, an
 // unknown operationName with OPERATION_RESOLUTION_FAILURE, a `{}` body with 200; limit errors
-// answered 200 to application/json clients although the README says 400; enum values and other
+// answered 200 to application/json clients although the docs say 400; enum values and other
 // names were suggested with introspection off; GraphQL responses were neither `nosniff` nor
 // `no-store`. (Per-representation `_entities` errors and `_service` are in test/federation.)
 
@@ -119,7 +119,7 @@ describe('request errors carry a documented code and status', () => {
   });
 });
 
-describe('limit errors answer 400 to application/json clients too, as the README says', () => {
+describe('limit errors answer 400 to application/json clients too, as docs/security.md says', () => {
   const aliased = (n: number, field: string) =>
     `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ')} }`;
   it.each<[string, string, string]>([

@@ -2,7 +2,7 @@
 // batches shared with other callers' ids, and the upstream's 431 failed 13–38 of 40 concurrent
 // legitimate reads; a forged cursor carried 5,000 search_after values upstream; `updateUser(id: "..")`
 // reached the upstream as `POST …/users/..`. Input is now checked before it is shared or sent.
-import type { UserCache } from '../../src/cache/caching-user-api.js';
+import type { UserCache } from '../../src/cache/user-cache.js';
 import { createCache } from '../../src/cache/create-cache.js';
 import { createLogger } from '../../src/logger.js';
 import type { UpstreamEvents } from '../../src/upstream/events.js';

@@ -1,6 +1,6 @@
 import { parse } from 'graphql';
 import { getSchema } from '../../src/schema/index.js';
-import { operationCost } from '../../src/security/operation-budget.js';
+import { operationCost } from '../../src/server/operation-budget.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { totalCalls } from './support.js';
 

@@ -114,7 +114,7 @@ describe('AUTH_MODE=jwt: every caller is bound to the gateway’s org (finding 1
         return createAuthenticator(emulatorJwtConfig(emulator.url), { gatewayOrgId, logger: logs.logger });
       },
     });
-    // Learnt once, as main.ts does at start: what follows counts the callers' calls alone.
+    // Learnt once, as createGateway does at start: what follows counts the callers' calls alone.
     expect(await gatewayOrgId()).toBe(ORG_1_ID);
     org1Admin = await gw.emulator.token('client-demo-admin');
     org1Reader = await gw.emulator.token('client-demo-readonly');

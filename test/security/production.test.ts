@@ -1,4 +1,5 @@
-import { createApp } from '../../src/app.js';
+import { createApp } from '../../src/server/app.js';
+import { createUserApiStack } from '../../src/gateway.js';
 import { createAuthenticator } from '../../src/auth/authenticate.js';
 import { loadConfig } from '../../src/config.js';
 import { exampleUserIds } from '../../src/emulator/seed.js';
@@ -49,7 +50,7 @@ beforeAll(async () => {
       return createAuthenticator(config.auth, { gatewayOrgId, logger: logs.logger });
     },
   });
-  // Learnt once, as main.ts does at start, so that the counts below are the callers' alone.
+  // Learnt once, as createGateway does at start, so that the counts below are the callers' alone.
   await gatewayOrgId();
   expect(security).toEqual(expect.objectContaining({ introspection: false, graphiql: false }));
   await gw.emulator.addClient({
@@ -193,7 +194,11 @@ describe('NODE_ENV=production, AUTH_MODE=jwt', () => {
         throw new Error(`connect failed for ${secretUrl} with demo-admin-secret`);
       },
     } as unknown as UserApi;
-    const app = createApp({ api: broken, graphiql: false, logger: logs.logger });
+    const app = createApp({
+      apiFor: createUserApiStack({ service: broken }),
+      graphiql: false,
+      logger: logs.logger,
+    });
     const response = await app.fetch('http://gateway.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -35,7 +35,7 @@ export function captureLogs(level = 'debug'): CapturedLogs {
 }
 
 /**
- * createAuthenticator's `gatewayOrgId` in tests, after main.ts's: the org whoami names for the
+ * createAuthenticator's `gatewayOrgId` in tests, after createGateway's: the org whoami names for the
  * gateway's own credentials, asked once (single flight), and asked again after a failure. Tests that
  * count upstream calls await it once before measuring.
  */

@@ -1,24 +1,22 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createCachingUserApi, type CachingOptions } from '../../src/cache/caching-user-api.js';
-import { createApp, type App, type AppDeps } from '../../src/app.js';
 import type { Authenticate } from '../../src/auth/authenticate.js';
-import { loadConfig, type ServerConfig } from '../../src/config.js';
+import type { CachingOptions } from '../../src/cache/caching-user-api.js';
 import { createGatewayClient, type GatewayClient } from '../../src/client/gateway-client.js';
+import { loadConfig, type Config, type ServerConfig } from '../../src/config.js';
 import type { EmulatorOptions } from '../../src/emulator/server.js';
-import { createReadiness } from '../../src/observability/health.js';
-import {
-  combineEvents,
-  createMetrics,
-  type Metrics,
-  type MetricsOptions,
-} from '../../src/observability/metrics.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import type { Metrics, MetricsOptions } from '../../src/observability/metrics.js';
+import type { App, SecurityOptions } from '../../src/server/app.js';
 import { createHttpServer, listen } from '../../src/server/http-server.js';
-import { createUpstream, type Upstream, type UpstreamOptions } from '../../src/upstream/create-upstream.js';
+import type { Upstream, UpstreamOptions } from '../../src/upstream/create-upstream.js';
 import { startTestEmulator, type TestEmulator } from './emulator.js';
 
 export interface TestGateway {
   emulator: TestEmulator;
+  /** What createGateway made (config, resources, ...). */
+  gateway: Gateway;
   upstream: Upstream;
   app: App;
   /** http://127.0.0.1:<port>/graphql */
@@ -29,8 +27,8 @@ export interface TestGateway {
   origin: string;
   /** The listening HTTP server (createHttpServer), e.g. to count its connections. */
   server: Server;
-  /** With `observability`: the gateway's metrics (also served on /metrics). */
-  metrics: Metrics | undefined;
+  /** The gateway's metrics (also served on /metrics). */
+  metrics: Metrics;
   /** Posts any document; resolves to the parsed JSON response, errors included. */
   post(
     query: string,
@@ -45,31 +43,54 @@ export interface GraphQLResponse {
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
 }
 
-/** The emulator and the gateway on loopback port 0, wired like `npm start` in default mode. */
+/**
+ * The settings of every test gateway, through loadConfig as `npm start` reads them, over `env`: an
+ * upstream given by URL (Cisco mode: no CORS and no GraphiQL by default), AUTH_MODE=none, no cache.
+ */
+export function testConfig(env: Record<string, string | undefined> = {}): Config {
+  return loadConfig({
+    AUTH_MODE: 'none',
+    AUTH_ALLOW_NONE: 'true',
+    GRAPHIQL: 'false',
+    CACHE_ENABLED: 'false',
+    ...env,
+  });
+}
+
+/**
+ * An emulator on loopback port 0, and a gateway over it made by createGateway and served by
+ * createHttpServer on loopback port 0, as `npm start` makes and serves it.
+ */
 export async function startTestGateway(
   options: {
     emulator?: EmulatorOptions;
     clientId?: string;
     clientSecret?: string;
     maxUserIds?: number;
-    /** More createApp deps (security, logger, ...). */
-    app?: Omit<Partial<AppDeps>, 'api' | 'authenticate'>;
+    /** The app's settings; the logger (default silent) is the whole gateway's. */
+    app?: {
+      logger?: Logger;
+      security?: SecurityOptions;
+      operationDeadlineMs?: number;
+      graphiql?: boolean;
+    };
     /** Caller authentication, built once the emulator and upstream exist (forward mode needs forCaller). */
     authenticate?: (wired: { emulator: TestEmulator; upstream: Upstream }) => Authenticate;
     /**
-     * More createUpstream options. `resilience` is off unless given here, so that suites counting
-     * single upstream calls stay exact; test/resilience turns it on with fast, injected timings.
-     * `baseUrl` points the gateway at a stub server instead of the emulator.
+     * More upstream options. `resilience` is off unless given here, so that suites counting single
+     * upstream calls stay exact; test/resilience turns it on with fast, injected timings. `baseUrl`
+     * points the gateway at a stub server instead of the emulator; `events` are told every event
+     * besides the gateway's metrics and readiness.
      */
     upstream?: Partial<Omit<UpstreamOptions, 'clientId' | 'clientSecret'>>;
     /**
-     * Wires metrics (/metrics, upstream events) and readiness (/readyz) like main.ts. Upstream
-     * `events` given in `upstream` still receive every event.
+     * Metrics options (default: no process metrics), readiness caching, and tracing into an SDK the
+     * test has registered.
      */
     observability?: { metrics?: MetricsOptions; readinessCacheMs?: number; tracing?: boolean };
     /**
-     * The cross-request cache (src/cache) in front of the upstream, like main.ts; off unless given, so
-     * that suites counting upstream calls per operation keep their meaning. The caller closes it.
+     * The cross-request cache (src/cache) in front of the upstream; off unless given, so that suites
+     * counting upstream calls per operation keep their meaning. The caller closes it.
      */
     cache?: CachingOptions;
     /**
@@ -80,51 +101,61 @@ export async function startTestGateway(
   } = {},
 ): Promise<TestGateway> {
   const emulator = await startTestEmulator(options.emulator);
-  const observed = options.observability;
-  const metrics = observed ? createMetrics(observed.metrics) : undefined;
-  const readiness = observed
-    ? createReadiness({ cacheMs: observed.readinessCacheMs, probe: () => upstream })
-    : undefined;
-  const upstream = createUpstream({
-    baseUrl: emulator.url,
-    clientId: options.clientId ?? 'client-demo-admin',
-    clientSecret: options.clientSecret ?? 'demo-admin-secret',
-    timeoutMs: 5_000,
-    resilience: false,
-    ...options.upstream,
-    ...(metrics && readiness
-      ? {
-          events: combineEvents(
-            metrics.events,
-            readiness.events,
-            ...(options.upstream?.events ? [options.upstream.events] : []),
-          ),
-        }
-      : {}),
+  const { app = {}, upstream = {}, observability } = options;
+  const setting = (value: number | undefined) => (value === undefined ? undefined : String(value));
+  const base = testConfig({
+    XDR_BASE_URL: upstream.baseUrl ?? emulator.url,
+    XDR_REGION: upstream.region,
+    XDR_CLIENT_ID: options.clientId ?? 'client-demo-admin',
+    XDR_CLIENT_SECRET: options.clientSecret ?? 'demo-admin-secret',
+    UPSTREAM_TIMEOUT_MS: setting(upstream.timeoutMs ?? 5_000),
+    UPSTREAM_MAX_BODY_BYTES: setting(upstream.maxBodyBytes),
+    UPSTREAM_OPERATION_DEADLINE_MS: setting(app.operationDeadlineMs),
+    USERS_MAX_IDS: setting(options.maxUserIds),
+    READINESS_CACHE_MS: setting(observability?.readinessCacheMs),
+    ...(app.graphiql ? { GRAPHIQL: 'true' } : {}),
   });
-  const app = createApp({
-    api: options.cache ? createCachingUserApi(upstream.api, options.cache) : upstream.api,
-    maxUserIds: options.maxUserIds ?? 500,
-    graphiql: false,
-    ...options.app,
-    ...(metrics && readiness
-      ? { observability: { metrics, readiness: readiness.check, tracing: observed?.tracing ?? false } }
-      : {}),
-    ...(options.authenticate ? { authenticate: options.authenticate({ emulator, upstream }) } : {}),
+  // What no environment variable spells (a CORS policy object, partial limits) goes in as such.
+  const config: Config = {
+    ...base,
+    security: {
+      ...base.security,
+      ...app.security,
+      limits: { ...base.security.limits, ...app.security?.limits },
+    },
+    operations: { ...base.operations, tracing: observability?.tracing ?? false },
+    server: { ...base.server, ...options.server },
+  };
+  const authenticate = options.authenticate;
+  const gateway = await createGateway(config, {
+    logger: app.logger ?? createLogger({ level: 'silent' }),
+    ...(authenticate ? { authenticate: (wired) => authenticate({ emulator, ...wired }) } : {}),
+    upstream: {
+      resilience: upstream.resilience ?? false,
+      ...(upstream.logger ? { logger: upstream.logger } : {}),
+      ...(upstream.connections ? { connections: upstream.connections } : {}),
+    },
+    ...(upstream.events ? { events: upstream.events } : {}),
+    ...(options.cache ? { cache: options.cache } : {}),
+    // Process metrics only where a test asks for observability: each set runs an event-loop monitor.
+    metrics: observability ? observability.metrics : { defaultMetrics: false },
+    // The test registered its own SDK; the gateway only makes the spans.
+    startTracing: async () => ({ shutdown: async () => {} }),
   });
-  const server: Server = createHttpServer(app, { ...loadConfig({}).server, ...options.server });
+  const server: Server = createHttpServer(gateway.app, config.server);
   await listen(server, 0, '127.0.0.1');
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const url = `${origin}/graphql`;
   return {
     emulator,
-    upstream,
-    app,
+    gateway,
+    upstream: gateway.upstream,
+    app: gateway.app,
     url,
     client: createGatewayClient(url),
     origin,
     server,
-    metrics,
+    metrics: gateway.metrics,
     async post(query, variables, headers = {}) {
       const response = await fetch(url, {
         method: 'POST',
@@ -140,7 +171,7 @@ export async function startTestGateway(
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await upstream.close();
+      await gateway.close();
       await emulator.close();
     },
   };

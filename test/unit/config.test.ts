@@ -195,3 +195,42 @@ describe('loadConfig: the HTTP server (issue 12, deliverables 4 and 8)', () => {
     ]);
   });
 });
+
+// Issue 13: every value is checked once, on its own; a check across settings still runs beside a
+// refused value, as long as the values it compares held their own checks.
+describe('loadConfig: checks across settings beside refused values (issue 13)', () => {
+  it('are listed in the same message, after the values refused on their own', () => {
+    expect(
+      problemsOf({
+        SERVER_HEADERS_TIMEOUT_MS: '30000',
+        SERVER_REQUEST_TIMEOUT_MS: '20000',
+        MAX_CONNECTIONS: '0',
+      }),
+    ).toEqual([
+      'MAX_CONNECTIONS must be an integer 1-1000000, got "0"',
+      'SERVER_HEADERS_TIMEOUT_MS must not exceed SERVER_REQUEST_TIMEOUT_MS',
+    ]);
+    expect(problemsOf({ GRAPHIQL: 'true', GRAPHQL_INTROSPECTION: 'false', PORT: 'abc' })).toEqual([
+      'PORT must be a port number 0-65535, got "abc"',
+      'GRAPHIQL=true needs introspection: set GRAPHQL_INTROSPECTION=true as well',
+    ]);
+  });
+
+  it('are skipped when a value they compare was refused itself', () => {
+    expect(problemsOf({ SERVER_HEADERS_TIMEOUT_MS: '30000', SERVER_REQUEST_TIMEOUT_MS: 'soon' })).toEqual([
+      'SERVER_REQUEST_TIMEOUT_MS must be an integer 1-300000, got "soon"',
+    ]);
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        XDR_EMULATOR: 'true',
+        GRAPHIQL: 'true',
+        GRAPHQL_INTROSPECTION: 'no',
+      }),
+    ).toEqual(['GRAPHQL_INTROSPECTION must be true or false, got "no"']);
+    // A refused XDR_REGION is still a given one: no "is required" beside it.
+    expect(problemsOf({ XDR_REGION: 'mars', XDR_CLIENT_ID: 'id', XDR_CLIENT_SECRET: 's' })).toEqual([
+      'XDR_REGION must be one of us, eu, apjc, got "mars"',
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { operationSignal } from '../../src/context.js';
+import { operationSignal } from '../../src/schema/context.js';
 
 describe('operationSignal', () => {
   beforeEach(() => jest.useFakeTimers());

@@ -1,4 +1,4 @@
-import { parseRetryAfter } from '../../src/upstream/http.js';
+import { parseRetryAfter } from '../../src/upstream/responses.js';
 import {
   badInputReasons,
   batchUsersPayload,

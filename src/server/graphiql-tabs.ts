@@ -17,7 +17,7 @@ export interface ExampleIds {
   updateUserId: string;
 }
 
-const operationsDir = new URL('../schema/operations/', import.meta.url);
+const operationsDir = new URL('../../schema/operations/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, operationsDir), 'utf8');
 
 /**

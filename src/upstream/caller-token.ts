@@ -1,5 +1,5 @@
-import { UpstreamUnauthenticatedError } from '../upstream/errors.js';
-import type { TokenSource } from '../upstream/token-manager.js';
+import { UpstreamUnauthenticatedError } from './errors.js';
+import type { TokenSource } from './token-manager.js';
 
 /** The User API refused the caller's own token (AUTH_MODE=forward): the caller must re-authenticate. */
 export class CallerTokenRejectedError extends UpstreamUnauthenticatedError {}

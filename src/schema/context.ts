@@ -1,9 +1,8 @@
-import { authorizedApi } from './auth/authorized-api.js';
-import { ANONYMOUS, type Caller } from './auth/caller.js';
-import { createLoaders, type Loaders } from './loaders/create-loaders.js';
-import { createLogger, type Logger } from './logger.js';
-import { requestIdOf } from './security/request-id.js';
-import type { UserApi } from './upstream/user-api.js';
+import { randomUUID } from 'node:crypto';
+import { ANONYMOUS, type Caller } from '../auth/caller.js';
+import { createLoaders, type Loaders } from '../loaders.js';
+import { createLogger, type Logger } from '../logger.js';
+import type { UserApi } from '../upstream/user-api.js';
 
 /** Settings the resolvers need, fixed for the life of the app. */
 export interface SchemaSettings {
@@ -31,36 +30,38 @@ export interface GraphQLContext {
   dispose(): void;
 }
 
-/** What the security layer established for this request (see src/security/plugins.ts). */
-export interface RequestSecurity {
+/** What the server layer established for this request (see src/server/app.ts). */
+export interface RequestScope {
   caller: Caller;
-  /** Forward mode: the User API as the caller; otherwise the shared client is used. */
-  api?: UserApi;
+  /** The caller's sane `x-request-id`, or a new UUID (src/server/request-id.ts). */
+  requestId: string;
   logger: Logger;
 }
 
 const SILENT = createLogger({ level: 'silent' });
 
+/**
+ * `api` is the caller's UserApi as gateway.ts stacks it (client → cache → scope check): the context
+ * hands it to the resolvers and the loaders as it is.
+ */
 export function createContext(
   api: UserApi,
   settings: SchemaSettings,
   request: Request,
-  security: RequestSecurity = { caller: ANONYMOUS, logger: SILENT },
+  scope: RequestScope = { caller: ANONYMOUS, requestId: randomUUID(), logger: SILENT },
 ): GraphQLContext {
   const { signal, dispose } = operationSignal(
     request.signal,
     settings.operationDeadlineMs ?? DEFAULT_OPERATION_DEADLINE_MS,
   );
-  // Every path to the upstream (resolvers, loaders) goes through the caller's scope check.
-  const callerApi = authorizedApi(security.api ?? api, security.caller);
   return {
-    api: callerApi,
+    api,
     settings,
     signal,
-    loaders: createLoaders(callerApi, { signal }),
-    caller: security.caller,
-    requestId: requestIdOf(request),
-    logger: security.logger,
+    loaders: createLoaders(api, { signal }),
+    caller: scope.caller,
+    requestId: scope.requestId,
+    logger: scope.logger,
     dispose,
   };
 }

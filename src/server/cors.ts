@@ -4,7 +4,7 @@
 // CSRF rule, which relies on browsers being refused the preflight of a JSON POST, would stop
 // holding. Here an origin gets CORS headers only when the policy names it.
 import type { CorsPolicy } from '../config.js';
-import { CSRF_HEADERS } from './plugins.js';
+import { CSRF_HEADERS } from './csrf.js';
 
 /** What Yoga's `cors` factory returns for one request; false: no CORS headers at all. */
 export type CorsOptions =

@@ -1,38 +1,37 @@
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { createAuthenticator, type Authenticate } from './auth/authenticate.js';
-import { createContext, type GraphQLContext } from './context.js';
+import { createAuthenticator, type Authenticate, type Authenticated } from '../auth/authenticate.js';
+import type { CorsPolicy } from '../config.js';
+import { createLogger, type Logger } from '../logger.js';
+import type { ReadinessReport } from '../observability/health.js';
+import type { Metrics } from '../observability/metrics.js';
+import { useObservability } from '../observability/plugin.js';
+import { createContext, type GraphQLContext } from '../schema/context.js';
+import { getSchema } from '../schema/index.js';
+import type { UserApi } from '../upstream/user-api.js';
+import { authenticationOf, useAuthentication } from './authentication.js';
+import { DEFAULT_LIMITS, DEFAULT_MAX_BODY_BYTES, type OperationLimits } from '../limits.js';
+import { useBodyLimit } from './body-limit.js';
+import { corsOptions } from './cors.js';
+import { useCsrfPrevention } from './csrf.js';
+import { useErrorContract, useValidationCodes } from './error-contract.js';
 import { graphiqlTabs, type ExampleIds } from './graphiql-tabs.js';
-import { createLogger, type Logger } from './logger.js';
-import type { ReadinessReport } from './observability/health.js';
-import type { Metrics } from './observability/metrics.js';
-import { useObservability } from './observability/plugin.js';
-import type { CorsPolicy } from './config.js';
-import { getSchema } from './schema/index.js';
-import { corsOptions } from './security/cors.js';
-import { useOperationBudget } from './security/operation-budget.js';
-import {
-  DEFAULT_LIMITS,
-  DEFAULT_MAX_BODY_BYTES,
-  authenticationOf,
-  useAuthentication,
-  useBodyLimit,
-  useCsrfPrevention,
-  useErrorContract,
-  useNoIntrospection,
-  useOperationLimits,
-  useValidationCodes,
-  type OperationLimits,
-} from './security/plugins.js';
-import { yogaLogger } from './security/yoga-logger.js';
-import type { UserApi } from './upstream/user-api.js';
+import { useNoIntrospection } from './introspection.js';
+import { useOperationBudget } from './operation-budget.js';
+import { useOperationLimits } from './operation-limits.js';
+import { requestIdOf } from './request-id.js';
+import { yogaLogger } from './yoga-logger.js';
 
 export interface AppDeps {
-  api: UserApi;
+  /**
+   * The UserApi one authenticated request works with: gateway.ts's stack (the upstream client →
+   * the cache → the caller's scope check), called once per request.
+   */
+  apiFor: (authenticated: Authenticated) => UserApi;
   /** Most ids one `users(ids:)` field accepts (default 500). */
   maxUserIds?: number;
   /** GraphiQL with example tabs for these ids; false turns GraphiQL off. */
   graphiql?: { examples: ExampleIds } | false;
-  /** Deadline of all upstream calls of one operation (default 15 000, see context.ts). */
+  /** Deadline of all upstream calls of one operation (default 15 000, see schema/context.ts). */
   operationDeadlineMs?: number;
   /** Caller authentication (AUTH_MODE); default none: every caller is anonymous with all scopes. */
   authenticate?: Authenticate;
@@ -57,7 +56,7 @@ export interface SecurityOptions {
   limits?: Partial<OperationLimits>;
   /** Request body cap in bytes (413 beyond). Default 102 400. */
   maxBodyBytes?: number;
-  /** Schema introspection; default true (main.ts turns it off with NODE_ENV=production). */
+  /** Schema introspection; default true (config.ts turns it off with NODE_ENV=production). */
   introspection?: boolean;
   /** Cross-origin access (CORS_ORIGINS); default none: no CORS headers for any origin. */
   cors?: CorsPolicy;
@@ -72,7 +71,7 @@ function useDisposeContext(): Plugin<GraphQLContext> {
   return { onExecute: () => ({ onExecuteDone: ({ args }) => args.contextValue.dispose() }) };
 }
 
-/** Builds the gateway's HTTP handler. No listening, no environment reads: see main.ts. */
+/** Builds the gateway's HTTP handler. No listening, no environment reads: see gateway.ts. */
 export function createApp(deps: AppDeps): App {
   const settings = { maxUserIds: deps.maxUserIds ?? 500, operationDeadlineMs: deps.operationDeadlineMs };
   const logger = deps.logger ?? createLogger({ level: 'silent' });
@@ -87,11 +86,15 @@ export function createApp(deps: AppDeps): App {
       const authenticated = authenticationOf(request);
       // Fail closed: a request that skipped authentication never reaches a resolver.
       if (!authenticated) throw new Error('request was not authenticated');
-      return createContext(deps.api, settings, request, { ...authenticated, logger });
+      return createContext(deps.apiFor(authenticated), settings, request, {
+        caller: authenticated.caller,
+        requestId: requestIdOf(request),
+        logger,
+      });
     },
     plugins: [
       // Probes and scrapes first: they need no CSRF header and no caller token.
-      useObservability({ ...deps.observability, logger, graphqlEndpoint: '/graphql' }),
+      useObservability({ ...deps.observability, logger, graphqlEndpoint: '/graphql', requestIdOf }),
       // Cheapest rejections first; all of them before the body is parsed.
       useCsrfPrevention(),
       useAuthentication(deps.authenticate ?? createAuthenticator({ mode: 'none' })),

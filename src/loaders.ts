@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
-import type { CallOptions, UserApi } from '../upstream/user-api.js';
-import type { User } from '../upstream/types.js';
+import type { CallOptions, UserApi } from './upstream/user-api.js';
+import type { User } from './upstream/types.js';
 
 export interface Loaders {
   /** User by id; null when the upstream does not return it (unknown or in another org). */

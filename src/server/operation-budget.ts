@@ -19,7 +19,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { packBatches } from '../upstream/batches.js';
-import type { OperationLimits } from './plugins.js';
+import type { OperationLimits } from '../limits.js';
 
 export type OperationBudget = Pick<OperationLimits, 'maxIdsPerOperation' | 'maxUpstreamCallsPerOperation'>;
 
@@ -84,7 +84,7 @@ export function useOperationBudget(budget: OperationBudget): Plugin {
 }
 
 function budgetError(message: string, limit: string, max: number, requested: number): GraphQLError {
-  // Not `spec`: a budget refusal is a 400 for application/json clients too (README).
+  // Not `spec`: a budget refusal is a 400 for application/json clients too (docs/security.md).
   return new GraphQLError(message, {
     extensions: { code: 'BAD_USER_INPUT', limit, max, requested, http: { status: 400 } },
   });
