@@ -1,4 +1,4 @@
-// Writes the printed schemas from the code (npm run schema); test/unit/schema-drift.test.ts fails
+// Writes the printed schemas from the code (npm run schema); test/schema/schema-drift.test.ts fails
 // when a committed file differs from what this prints:
 // - schema/schema.graphql: the client-facing API (what codegen and clients use);
 // - schema/subgraph.graphql: the Federation v2 subgraph SDL (`_service { sdl }`), for composition.

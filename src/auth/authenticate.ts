@@ -1,6 +1,7 @@
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { forbidden, unauthenticated, upstreamUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { UserApi } from '../upstream/user-api.js';
 import { ANONYMOUS, type Caller } from './caller.js';
@@ -75,16 +76,6 @@ type VerifySettings = Pick<
 /** The User API signs its access tokens with RS256 only. */
 const FORWARD_ALGORITHMS = ['RS256'];
 
-export function unauthenticated(message: string): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: {
-      code: 'UNAUTHENTICATED',
-      // Yoga uses `http` for the response status and headers and strips it from the body.
-      http: { status: 401, headers: { 'www-authenticate': 'Bearer' } },
-    },
-  });
-}
-
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
@@ -104,7 +95,7 @@ export function createAuthenticator(config: AuthConfig, deps: AuthenticatorDeps 
   /** 403: the token is genuine, but its organisation is not the one this gateway serves. */
   const refuse = (reason: string, message: string) => {
     logRejection(reason);
-    return new GraphQLError(message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+    return forbidden(message);
   };
   const bearer = (request: Request): string => {
     const header = request.headers.get('authorization');
@@ -150,9 +141,7 @@ export function createAuthenticator(config: AuthConfig, deps: AuthenticatorDeps 
             { event: 'gateway_org_unavailable', kind: error instanceof Error ? error.name : 'unknown' },
             'the gateway’s organisation is unknown; callers cannot be bound to it',
           );
-          throw new GraphQLError('The gateway cannot establish its organisation; try again later', {
-            extensions: { code: 'UPSTREAM_UNAVAILABLE', http: { status: 503 } },
-          });
+          throw upstreamUnavailable('The gateway cannot establish its organisation; try again later', 503);
         }
       };
       return async (request) => {
@@ -229,7 +218,5 @@ function jwtFailure(
     { event: 'jwks_unavailable', kind: error instanceof Error ? error.name : 'unknown' },
     'JWKS unavailable',
   );
-  return new GraphQLError('The identity provider is unavailable', {
-    extensions: { code: 'UPSTREAM_UNAVAILABLE', http: { status: 503 } },
-  });
+  return upstreamUnavailable('The identity provider is unavailable', 503);
 }

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { scopeRefusal } from '../errors.js';
 import { GRANTING_SCOPES, grants, type Access } from './scopes.js';
 
 /**
@@ -33,9 +34,10 @@ export class ScopeError extends GraphQLError {
     readonly access: Access,
     readonly requiredScopes: readonly string[],
   ) {
-    super(`This operation needs one of the scopes: ${requiredScopes.join(', ')}`, {
-      extensions: { code: 'FORBIDDEN', requiredScopes: [...requiredScopes] },
-    });
+    super(
+      `This operation needs one of the scopes: ${requiredScopes.join(', ')}`,
+      scopeRefusal(requiredScopes),
+    );
     this.name = 'ScopeError';
   }
 }

@@ -1,5 +1,5 @@
-import { GraphQLError } from 'graphql';
 import type { Caller } from '../auth/caller.js';
+import { errorCodeOf, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 export type AuditOutcome = 'success' | 'not_found' | 'forbidden' | 'invalid' | 'error';
@@ -16,7 +16,7 @@ export interface UpdateUserAuditEvent {
   fields: string[];
   outcome: AuditOutcome;
   /** For outcome "error": the error code the client saw. */
-  code?: string;
+  code?: ErrorCode;
 }
 
 export interface AuditScope {
@@ -39,7 +39,7 @@ export async function auditUpdateUser<T>(
   run: () => Promise<T>,
 ): Promise<T> {
   const { kind, subject, clientId, orgId } = ctx.caller;
-  const log = (outcome: AuditOutcome, code?: string) => {
+  const log = (outcome: AuditOutcome, code?: ErrorCode) => {
     const event: UpdateUserAuditEvent = {
       event: 'audit.update_user',
       requestId: ctx.requestId,
@@ -59,10 +59,8 @@ export async function auditUpdateUser<T>(
     const name = error instanceof Error ? error.name : '';
     const outcome = OUTCOMES[name];
     if (outcome) log(outcome);
-    else {
-      const code = error instanceof GraphQLError ? error.extensions['code'] : undefined;
-      log('error', typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR');
-    }
+    // Upstream failures reach here unconverted: Yoga's masker converts them on the way out.
+    else log('error', errorCodeOf(error));
     throw error;
   }
 }

@@ -1,4 +1,5 @@
-import { GraphQLError, Kind } from 'graphql';
+import { Kind } from 'graphql';
+import { badUserInput } from '../errors.js';
 import { builder } from './builder.js';
 
 // Hand-written rather than graphql-scalars: one scalar, a dozen lines.
@@ -6,9 +7,7 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:
 
 function parseDateTime(value: unknown): string {
   if (typeof value !== 'string' || !ISO_DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new GraphQLError('DateTime must be an RFC 3339 date-time string', {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw badUserInput('DateTime must be an RFC 3339 date-time string');
   }
   return value;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { badUserInput, toGraphQLError } from '../errors.js';
+import { badUserInput } from '../errors.js';
 import { primeUsers } from '../loaders.js';
 import type {
   SearchUsersParams,
@@ -213,12 +213,7 @@ builder.queryField('searchUsers', (t) =>
       if (after?.a) params.searchAfter = after.a;
       else if (offset > 0) params.offset = offset;
 
-      let result;
-      try {
-        result = await api.searchUsers(params, { signal });
-      } catch (error) {
-        throw toGraphQLError(error);
-      }
+      const result = await api.searchUsers(params, { signal });
       primeUsers(loaders, result.users);
 
       const users = result.users;

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { getArgumentValues, type GraphQLResolveInfo } from 'graphql';
-import { badUserInput, toGraphQLError } from '../errors.js';
+import { badUserInput } from '../errors.js';
 import { USER_ROLES, type IdpMapping, type User, type UserRole } from '../upstream/types.js';
 import { builder } from './builder.js';
 import { checkId, checkIds, idMessage, idProblem } from './input-checks.js';
@@ -128,7 +128,7 @@ builder.asEntity(UserRef, {
       const argument = `${representationArgument(ref, info)}.id`;
       throw badUserInput(idMessage(argument, problem), { argument });
     }
-    return loadUser(() => loaders.user.load(String(id)));
+    return loaders.user.load(String(id));
   },
 });
 
@@ -157,24 +157,13 @@ function representationArgument(ref: object, info: GraphQLResolveInfo): string {
   return `representations[${index}]`;
 }
 
-async function loadUser(load: () => Promise<User | null>): Promise<User | null> {
-  try {
-    return await load();
-  } catch (error) {
-    throw toGraphQLError(error);
-  }
-}
-
 builder.queryFields((t) => ({
   user: t.field({
     type: UserRef,
     nullable: true,
     description: 'The user with this id, or null when it does not exist or is in another organisation.',
     args: { id: t.arg.id({ required: true, description: 'The user id.' }) },
-    resolve: (_root, { id }, { loaders }) => {
-      const checked = checkId(String(id), 'id');
-      return loadUser(() => loaders.user.load(checked));
-    },
+    resolve: (_root, { id }, { loaders }) => loaders.user.load(checkId(String(id), 'id')),
   }),
   users: t.field({
     type: [UserRef],
@@ -194,7 +183,7 @@ builder.queryFields((t) => ({
       const strings = ids.map(String);
       // The whole field is refused, before any of its ids joins a batch.
       checkIds(strings, 'ids');
-      return Promise.all(strings.map((id) => loadUser(() => loaders.user.load(id))));
+      return Promise.all(strings.map((id) => loaders.user.load(id)));
     },
   }),
 }));

@@ -1,5 +1,4 @@
 import type { Caller } from '../auth/caller.js';
-import { toGraphQLError } from '../errors.js';
 import { primeUsers } from '../loaders.js';
 import type { Org, Whoami } from '../upstream/types.js';
 import { builder } from './builder.js';
@@ -74,13 +73,7 @@ const ViewerRef = builder.objectRef<ViewerSource>('Viewer').implement({
       description:
         'The organisation the caller is bound to (the gateway’s own, or with AUTH_MODE=forward the ' +
         'one its token names). Needs the `profile` or `profile:read` scope.',
-      resolve: async ({ whoami }) => {
-        try {
-          return (await whoami()).org;
-        } catch (error) {
-          throw toGraphQLError(error);
-        }
-      },
+      resolve: async ({ whoami }) => (await whoami()).org,
     }),
     user: t.field({
       type: UserRef,
@@ -90,19 +83,15 @@ const ViewerRef = builder.objectRef<ViewerSource>('Viewer').implement({
         'AUTH_MODE=jwt it is looked up like `user(id:)` (the `users:read` scope); otherwise it comes ' +
         'from whoami (the `profile` or `profile:read` scope).',
       resolve: async ({ caller, whoami }, _args, { loaders }) => {
-        try {
-          // jwt: the gateway's whoami would be its own service account, never this caller; the
-          // caller's subject names its user in the org it is bound to, if it has one there. A
-          // subject from an issuer that is not XDR's may be no id at all: null, and never sent
-          // upstream inside a batch other lookups share.
-          if (caller.kind === 'jwt') {
-            return isValidUserId(caller.subject) ? await loaders.user.load(caller.subject) : null;
-          }
-          // none: the caller is the gateway's account; forward: the api carries the caller's token.
-          return (await whoami()).user;
-        } catch (error) {
-          throw toGraphQLError(error);
+        // jwt: the gateway's whoami would be its own service account, never this caller; the
+        // caller's subject names its user in the org it is bound to, if it has one there. A
+        // subject from an issuer that is not XDR's may be no id at all: null, and never sent
+        // upstream inside a batch other lookups share.
+        if (caller.kind === 'jwt') {
+          return isValidUserId(caller.subject) ? await loaders.user.load(caller.subject) : null;
         }
+        // none: the caller is the gateway's account; forward: the api carries the caller's token.
+        return (await whoami()).user;
       },
     }),
   }),

@@ -1,6 +1,7 @@
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { createAuthenticator, type Authenticate, type Authenticated } from '../auth/authenticate.js';
 import type { CorsPolicy } from '../config.js';
+import { maskError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { ReadinessReport } from '../observability/health.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -119,8 +120,8 @@ export function createApp(deps: AppDeps): App {
     // useBodyLimit caps the body (413 PAYLOAD_TOO_LARGE); Yoga's own cap would stream every body
     // through a second TransformStream and Request for a 25 MB limit that ours already undercuts.
     maxRequestBodySize: false,
-    // Never the original message or stack, whatever NODE_ENV says (Yoga unmasks in development).
-    maskedErrors: { isDev: false },
+    // The one conversion of resolvers' errors: upstream failures get their codes, the rest is masked.
+    maskedErrors: { maskError },
     logging: yogaLogger(logger),
     landingPage: false,
     // GraphiQL's assets are served from this package, not a CDN: it works offline and behind

@@ -1,8 +1,5 @@
-import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-
-const code = (c: string, status: number, message: string) =>
-  new GraphQLError(message, { extensions: { code: c, http: { status } } });
+import { badRequest, payloadTooLarge } from '../errors.js';
 
 /**
  * Caps the request body: a declared Content-Length over the cap is refused before reading, and a
@@ -12,7 +9,7 @@ const code = (c: string, status: number, message: string) =>
  * start of the body). Other content types go on to Yoga's parser with the capped body.
  */
 export function useBodyLimit(maxBytes: number): Plugin {
-  const tooLarge = () => code('PAYLOAD_TOO_LARGE', 413, `The request body exceeds ${maxBytes} bytes`);
+  const tooLarge = () => payloadTooLarge(maxBytes);
   return {
     onRequestParse({ request, requestParser, setRequestParser }) {
       const length = request.headers.get('content-length');
@@ -30,10 +27,10 @@ export function useBodyLimit(maxBytes: number): Plugin {
         try {
           params = JSON.parse(body);
         } catch {
-          throw code('BAD_REQUEST', 400, 'POST body sent invalid JSON.');
+          throw badRequest('POST body sent invalid JSON.');
         }
         if (params === null || typeof params !== 'object') {
-          throw code('BAD_REQUEST', 400, 'POST body must be a JSON object.');
+          throw badRequest('POST body must be a JSON object.');
         }
         // An array is a batch, which Yoga refuses with its own message (batching is off).
         return params as Record<string, unknown>;

@@ -1,5 +1,5 @@
-import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { badRequest } from '../errors.js';
 
 /** Any one of these headers marks a request as not "simple", so browsers preflight it (CORS). */
 export const CSRF_HEADERS = ['x-graphql-csrf', 'x-graphql-yoga-csrf', 'apollo-require-preflight'];
@@ -17,9 +17,9 @@ export function useCsrfPrevention(headers: readonly string[] = CSRF_HEADERS): Pl
       const type = request.headers.get('content-type')?.toLowerCase();
       const preflighted = type !== undefined && !simple.some((s) => type.startsWith(s));
       if (preflighted || headers.some((h) => request.headers.has(h))) return;
-      throw new GraphQLError(
+      throw badRequest(
         `Requests without a JSON body must send one of the headers: ${headers.join(', ')}`,
-        { extensions: { code: 'BAD_REQUEST', http: { status: 403 } } },
+        403,
       );
     },
   };

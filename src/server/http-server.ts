@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ServerConfig } from '../config.js';
+import { overloaded } from '../errors.js';
 
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => unknown;
 
@@ -127,9 +128,8 @@ function createOperationGate(settings: ServerConfig): Gate {
 /** 503 OVERLOADED in the GraphQL response shape, before the body is read. */
 function refuse(response: ServerResponse): void {
   if (response.headersSent || response.destroyed) return;
-  const body = JSON.stringify({
-    errors: [{ message: OVERLOADED_MESSAGE, extensions: { code: 'OVERLOADED' } }],
-  });
+  // A GraphQLError serialises as the response shape does: { message, extensions }.
+  const body = JSON.stringify({ errors: [overloaded(OVERLOADED_MESSAGE)] });
   response.writeHead(503, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),

@@ -5,19 +5,20 @@
 // variables, so the budget is computed where the variables are known: before execution, once they
 // are coerced, as the executor will coerce them.
 import {
-  GraphQLError,
   Kind,
   getArgumentValues,
   getOperationAST,
   getVariableValues,
   type DocumentNode,
   type FieldNode,
+  type GraphQLError,
   type FragmentDefinitionNode,
   type GraphQLObjectType,
   type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { budgetExceeded } from '../errors.js';
 import { packBatches } from '../upstream/batches.js';
 import type { OperationLimits } from '../limits.js';
 
@@ -60,7 +61,7 @@ export function useOperationBudget(budget: OperationBudget): Plugin {
       const errors: GraphQLError[] = [];
       if (cost.ids > budget.maxIdsPerOperation) {
         errors.push(
-          budgetError(
+          budgetExceeded(
             `This operation asks for ${cost.ids} user ids; LIMIT_MAX_IDS_PER_OPERATION allows ${budget.maxIdsPerOperation}`,
             'LIMIT_MAX_IDS_PER_OPERATION',
             budget.maxIdsPerOperation,
@@ -70,7 +71,7 @@ export function useOperationBudget(budget: OperationBudget): Plugin {
       }
       if (cost.upstreamCalls > budget.maxUpstreamCallsPerOperation) {
         errors.push(
-          budgetError(
+          budgetExceeded(
             `This operation may need ${cost.upstreamCalls} upstream calls; LIMIT_MAX_UPSTREAM_CALLS_PER_OPERATION allows ${budget.maxUpstreamCallsPerOperation}`,
             'LIMIT_MAX_UPSTREAM_CALLS_PER_OPERATION',
             budget.maxUpstreamCallsPerOperation,
@@ -81,13 +82,6 @@ export function useOperationBudget(budget: OperationBudget): Plugin {
       if (errors.length > 0) setResultAndStopExecution({ errors });
     },
   };
-}
-
-function budgetError(message: string, limit: string, max: number, requested: number): GraphQLError {
-  // Not `spec`: a budget refusal is a 400 for application/json clients too (docs/security.md).
-  return new GraphQLError(message, {
-    extensions: { code: 'BAD_USER_INPUT', limit, max, requested, http: { status: 400 } },
-  });
 }
 
 /**

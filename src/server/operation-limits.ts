@@ -1,16 +1,10 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { GraphQLError, type ValidationContext } from 'graphql';
+import type { GraphQLError, ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { limitExceeded } from '../errors.js';
 import type { OperationLimits } from '../limits.js';
 
-/**
- * A refusal by one of the operation limits: `limit` names its setting, and the error contract
- * (useErrorContract) answers it with 400 whatever the client accepts, as docs/security.md states.
- */
-export const limitError = (message: string, limit: string, max: number, c = 'GRAPHQL_VALIDATION_FAILED') =>
-  new GraphQLError(message, { extensions: { code: c, limit, max } });
-
-/** graphql-armor with our limits; limit errors carry GRAPHQL_VALIDATION_FAILED like other validation errors. */
+/** graphql-armor with our limits; limit errors are validation errors like any other (limitExceeded). */
 export function useOperationLimits(limits: OperationLimits): Plugin {
   // By default these rules throw out of graphql-js' validate, which Yoga answers as an unexpected
   // error (status 200, no code); reported as validation errors they are a 400 like any other.
@@ -18,7 +12,7 @@ export function useOperationLimits(limits: OperationLimits): Plugin {
     propagateOnRejection: false,
     onReject: [
       (ctx: ValidationContext | null, error: GraphQLError) =>
-        ctx?.reportError(limitError(error.message, limit, max)),
+        ctx?.reportError(limitExceeded(error.message, limit, max)),
     ],
   });
   return EnvelopArmorPlugin({
@@ -36,7 +30,7 @@ export function useOperationLimits(limits: OperationLimits): Plugin {
       n: limits.maxTokens,
       onReject: [
         (_ctx: ValidationContext | null, error: GraphQLError) => {
-          throw limitError(error.message, 'LIMIT_MAX_TOKENS', limits.maxTokens, 'GRAPHQL_PARSE_FAILED');
+          throw limitExceeded(error.message, 'LIMIT_MAX_TOKENS', limits.maxTokens, 'parse');
         },
       ],
     },

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { isUpstreamFailure } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -6,7 +7,9 @@ type Level = 'debug' | 'info' | 'warn' | 'error';
 /**
  * Yoga's own log lines, through our pino logger. Yoga logs every masked error with its original
  * message, and a message can carry anything an exception was built from (URLs, bodies, tokens), so
- * errors are logged as name, GraphQL path and stack frames: enough to find the bug, no data.
+ * errors are logged as name, GraphQL path and stack frames: enough to find the bug, no data. An
+ * upstream failure is no bug: the masker answers it with its code, and the upstream layer has
+ * reported it through its own events and logs, so Yoga's line for it is dropped.
  */
 export function yogaLogger(logger: Logger): Record<Level, (...args: unknown[]) => void> {
   const log =
@@ -14,6 +17,7 @@ export function yogaLogger(logger: Logger): Record<Level, (...args: unknown[]) =
     (...args: unknown[]) => {
       // Yoga logs several debug lines per request: drop them before any work when they won't print.
       if (!logger.isLevelEnabled(level)) return;
+      if (level === 'error' && args.some(isUpstreamFailure)) return;
       const errors = args.filter((a): a is Error => a instanceof Error).map(describe);
       const text = args
         .filter((a): a is string => typeof a === 'string')

@@ -9,8 +9,9 @@ import type { UserCache } from '../../src/cache/user-cache.js';
 import { createCache } from '../../src/cache/create-cache.js';
 import { createLogger } from '../../src/logger.js';
 import type { CallOptions, UserApi } from '../../src/upstream/user-api.js';
-import { startTestGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.js';
-import { org1Ids } from './support.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { type GraphQLResponse } from '../support/http.js';
+import { org1Ids } from '../support/rest.js';
 
 const ORG = 'org-under-test';
 const USER_QUERY = 'query($id: ID!) { user(id: $id) { id } }';

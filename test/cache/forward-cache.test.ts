@@ -7,8 +7,10 @@ import { exampleUserIds } from '../../src/emulator/seed.js';
 import { createLogger } from '../../src/logger.js';
 import type { TestEmulator } from '../support/emulator.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { postJson } from '../support/http.js';
 import { restSearch } from '../support/rest.js';
-import { emulatorForwardConfig, forgeLike, totalCalls } from '../security/support.js';
+import { emulatorForwardConfig, forgeLike } from '../support/auth.js';
+import { totalCalls } from '../support/emulator.js';
 
 // AUTH_MODE=forward with the shared cross-request cache, as createGateway stacks it: each caller's
 // verified token gets its own decorator (createCachingUserApi over forCaller(token)) keyed by the
@@ -100,12 +102,13 @@ async function warmOrg1(emulator: TestEmulator = gw.emulator) {
 }
 
 /** The status, WWW-Authenticate header and body of a lookup with `token`. */
-async function raw(url: string, token: string) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: LOOKUP, variables: { id: ids.userId, ids: ids.userIds } }),
-  });
+async function raw(gateway: TestGateway, token: string) {
+  const response = await postJson(
+    gateway.url,
+    { query: LOOKUP, variables: { id: ids.userId, ids: ids.userIds } },
+    { authorization: `Bearer ${token}` },
+    gateway.fetch,
+  );
   return {
     status: response.status,
     challenge: response.headers.get('www-authenticate'),
@@ -195,7 +198,7 @@ describe('AUTH_MODE=forward over the shared cache', () => {
       await forgeLike(org2Admin, { [IDENTITY_CLAIMS.orgId]: ORG_1_ID }),
     ];
     for (const token of forgeries) {
-      expect(await raw(gw.url, token)).toEqual({
+      expect(await raw(gw, token)).toEqual({
         status: 401,
         challenge: 'Bearer',
         body: {
@@ -205,7 +208,7 @@ describe('AUTH_MODE=forward over the shared cache', () => {
     }
     expect(totalCalls(await gw.emulator.stats())).toBe(0);
     // The same request with a genuine org-1 token is served from the cache.
-    expect(await raw(gw.url, org1Reader)).toEqual({ status: 200, challenge: null, body: ORG_1_LOOKUP });
+    expect(await raw(gw, org1Reader)).toEqual({ status: 200, challenge: null, body: ORG_1_LOOKUP });
     expect(totalCalls(await gw.emulator.stats())).toBe(0);
   });
 
@@ -221,7 +224,7 @@ describe('AUTH_MODE=forward over the shared cache', () => {
       const token = await short.emulator.token('client-demo-readonly');
       await new Promise((resolve) => setTimeout(resolve, 2_100));
       await short.emulator.resetStats();
-      expect(await raw(short.url, token)).toEqual({
+      expect(await raw(short, token)).toEqual({
         status: 401,
         challenge: 'Bearer',
         body: {

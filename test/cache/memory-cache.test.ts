@@ -1,7 +1,9 @@
 import { createUserCache, type UserCache } from '../../src/cache/user-cache.js';
 import { createMemoryStore } from '../../src/cache/memory-store.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { org1Ids, USERS_QUERY } from './support.js';
+import { org1Ids } from '../support/rest.js';
+
+const USERS_QUERY = 'query($ids: [ID!]!) { users(ids: $ids) { id name } }';
 
 const TTL_MS = 30_000;
 let clock = 1_000_000;

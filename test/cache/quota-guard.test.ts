@@ -7,7 +7,9 @@ import {
 } from '../../src/cache/quota-guard.js';
 import { UpstreamRateLimitedError, UpstreamUnavailableError } from '../../src/upstream/errors.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { org1Ids, USERS_QUERY } from './support.js';
+import { org1Ids } from '../support/rest.js';
+
+const USERS_QUERY = 'query($ids: [ID!]!) { users(ids: $ids) { id name } }';
 
 let cache: UserCache;
 let gw: TestGateway;

@@ -8,8 +8,11 @@ import { UpstreamRateLimitedError } from '../../src/upstream/errors.js';
 import type { UpstreamResponse } from '../../src/upstream/http.js';
 import { parseRateLimitReset, statusFailure } from '../../src/upstream/responses.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { startTestGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.js';
-import { org1Ids, USERS_QUERY } from './support.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { type GraphQLResponse } from '../support/http.js';
+import { org1Ids } from '../support/rest.js';
+
+const USERS_QUERY = 'query($ids: [ID!]!) { users(ids: $ids) { id name } }';
 
 // The emulator allows 5 calls per org and hour; the gateway is told 1000, so only the upstream's
 // 429 and its headers can teach the guard that the org is out of calls.

@@ -3,7 +3,10 @@ import { createUserCache } from '../../src/cache/user-cache.js';
 import { createMemoryStore } from '../../src/cache/memory-store.js';
 import { createRedisStore, type RedisUserStore } from '../../src/cache/redis-store.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { org1Ids, startRedis, USERS_QUERY, type TestRedis } from './support.js';
+import { org1Ids } from '../support/rest.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+
+const USERS_QUERY = 'query($ids: [ID!]!) { users(ids: $ids) { id name } }';
 
 const TTL_MS = 30_000;
 

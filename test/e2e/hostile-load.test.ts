@@ -8,8 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { ORG_1_ID } from '../../src/emulator/demo-clients.js';
 import { createSeedData } from '../../src/emulator/seed.js';
 import { ERROR_CODES } from '../../src/errors.js';
+import { builtMain } from '../support/built-gateway.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { postAs } from '../support/gateway.js';
+import { postAs } from '../support/http.js';
 
 const TOKEN_HOST = 'https://visibility.amp.cisco.com';
 
@@ -44,31 +45,31 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-/** The gateway as start:prod runs it (heap limit, one V8 worker), in Cisco mode over the emulator. */
-function startGateway(): Promise<string> {
+/**
+ * The gateway as start:prod runs it (compiled JavaScript, heap limit, one V8 worker), in Cisco mode
+ * over the emulator.
+ */
+async function startGateway(): Promise<string> {
+  const main = await builtMain();
   return new Promise((resolve, reject) => {
-    child = spawn(
-      process.execPath,
-      ['--max-old-space-size=128', '--v8-pool-size=1', '--import', 'tsx', 'src/main.ts'],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '/tmp',
-          NODE_ENV: 'production',
-          HOST: '127.0.0.1',
-          PORT: '0',
-          LOG_LEVEL: 'warn',
-          XDR_BASE_URL: emulator.url,
-          XDR_CLIENT_ID: 'client-demo-admin',
-          XDR_CLIENT_SECRET: 'demo-admin-secret',
-          AUTH_MODE: 'jwt',
-          AUTH_JWKS_URL: `${emulator.url}/.well-known/jwks`,
-          AUTH_ISSUER: TOKEN_HOST,
-          AUTH_AUDIENCE: TOKEN_HOST,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    child = spawn(process.execPath, ['--max-old-space-size=128', '--v8-pool-size=1', main], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        XDR_BASE_URL: emulator.url,
+        XDR_CLIENT_ID: 'client-demo-admin',
+        XDR_CLIENT_SECRET: 'demo-admin-secret',
+        AUTH_MODE: 'jwt',
+        AUTH_JWKS_URL: `${emulator.url}/.well-known/jwks`,
+        AUTH_ISSUER: TOKEN_HOST,
+        AUTH_AUDIENCE: TOKEN_HOST,
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const port = /GraphQL gateway: http:\/\/[^:]+:(\d+)\/graphql/.exec(output)?.[1];

@@ -5,7 +5,9 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { ORG_1_ID, ORG_2_ID } from '../../src/emulator/demo-clients.js';
+import { builtMain } from '../support/built-gateway.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { freePort } from '../support/net.js';
 
 interface Outcome {
   code: number | null;
@@ -18,13 +20,18 @@ const BASE_ENV = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp
 
 const GATEWAY_LINE = /GraphQL gateway: http:\/\/\S+\/graphql/;
 
+let main: string;
+beforeAll(async () => {
+  main = await builtMain();
+});
+
 /**
- * Runs `src/main.ts` until it exits, or until it prints its listening line (then stops it with
+ * Runs src/main.ts (transpiled) until it exits, or until it prints its listening line (then stops it with
  * SIGTERM and reports what it printed).
  */
 function run(env: Record<string, string>): Promise<Outcome & { listened: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, [main], {
       env: { ...BASE_ENV, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -136,10 +143,7 @@ describe('AUTH_MODE=jwt: the gateway’s organisation at start', () => {
   });
 
   it('an upstream out of reach: a warning, and the gateway listens', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const port = await freePort();
 
     const outcome = await run(jwtOver(`http://127.0.0.1:${port}`, { UPSTREAM_RETRY_MAX_ATTEMPTS: '1' }));
     expect(outcome.listened).toBe(true);

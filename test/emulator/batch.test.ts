@@ -1,7 +1,7 @@
 import { ORG_1_ID, ORG_2_ID } from '../../src/emulator/demo-clients.js';
 import { presentUser } from '../../src/emulator/model.js';
 import { createSeedData } from '../../src/emulator/seed.js';
-import { TRACE_ID, call } from './http.js';
+import { TRACE_ID, call } from '../support/rest.js';
 import { startTestEmulator } from '../support/emulator.js';
 import type { TestEmulator } from '../support/emulator.js';
 

@@ -1,5 +1,6 @@
 import { DEMO_OWNER_IDS } from '../../src/emulator/demo-clients.js';
-import { call, sleep } from './http.js';
+import { call } from '../support/rest.js';
+import { sleep } from '../support/wait.js';
 import { startTestEmulator } from '../support/emulator.js';
 import type { TestEmulator } from '../support/emulator.js';
 

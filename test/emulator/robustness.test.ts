@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { TRACE_ID, call } from './http.js';
+import { TRACE_ID, call } from '../support/rest.js';
 import { startTestEmulator } from '../support/emulator.js';
 import type { TestEmulator } from '../support/emulator.js';
 

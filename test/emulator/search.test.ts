@@ -2,7 +2,7 @@ import { ORG_1_ID } from '../../src/emulator/demo-clients.js';
 import { presentUser } from '../../src/emulator/model.js';
 import type { StoredUser } from '../../src/emulator/model.js';
 import { createSeedData } from '../../src/emulator/seed.js';
-import { call } from './http.js';
+import { call } from '../support/rest.js';
 import { startTestEmulator } from '../support/emulator.js';
 import type { TestEmulator } from '../support/emulator.js';
 

@@ -3,7 +3,8 @@ import { ROLES } from '../../src/emulator/model.js';
 import { SEED_IDPS, createSeedData, exampleUserIds } from '../../src/emulator/seed.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import type { RunningEmulator } from '../../src/emulator/server.js';
-import { requestToken } from './http.js';
+import { requestToken } from '../support/rest.js';
+import { postJson } from '../support/http.js';
 
 describe('seed data', () => {
   const seed = createSeedData();
@@ -83,10 +84,8 @@ describe('determinism over HTTP', () => {
   async function searchText(emulator: RunningEmulator, query: string): Promise<string> {
     const issued = await requestToken(emulator.url, 'client-demo-admin', 'demo-admin-secret');
     const token = (issued.body as { access_token: string }).access_token;
-    const response = await fetch(`${emulator.url}/iroh/user-mgmt/search/users?${query}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: '{}',
+    const response = await postJson(`${emulator.url}/iroh/user-mgmt/search/users?${query}`, '{}', {
+      authorization: `Bearer ${token}`,
     });
     return response.text();
   }

@@ -1,8 +1,9 @@
 import { DEMO_OWNER_IDS } from '../../src/emulator/demo-clients.js';
 import { startEmulator } from '../../src/emulator/server.js';
-import { TRACE_ID, call, requestToken } from './http.js';
+import { TRACE_ID, call, requestToken } from '../support/rest.js';
 import { startTestEmulator } from '../support/emulator.js';
 import type { TestEmulator } from '../support/emulator.js';
+import { postJson } from '../support/http.js';
 
 let emulator: TestEmulator;
 let token: string;
@@ -162,10 +163,8 @@ describe('faults', () => {
 
   it('mode malformed: 200 with truncated JSON', async () => {
     await emulator.injectFault({ route: 'searchUsers', mode: 'malformed', times: 1 });
-    const response = await fetch(`${emulator.url}/iroh/user-mgmt/search/users`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: '{}',
+    const response = await postJson(`${emulator.url}/iroh/user-mgmt/search/users`, '{}', {
+      authorization: `Bearer ${token}`,
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');

@@ -3,7 +3,8 @@ import { DEMO_CLIENTS, DEMO_OWNER_IDS, ORG_1_ID } from '../../src/emulator/demo-
 import { startEmulator } from '../../src/emulator/server.js';
 import type { RunningEmulator } from '../../src/emulator/server.js';
 import { CLAIMS } from '../../src/emulator/tokens.js';
-import { TRACE_ID, basic, call, requestToken, sleep } from './http.js';
+import { TRACE_ID, basic, call, requestToken } from '../support/rest.js';
+import { nextSecond, sleep } from '../support/wait.js';
 
 let emulator: RunningEmulator;
 
@@ -202,7 +203,9 @@ describe('rejected tokens', () => {
       expect({ status: answer.status, body: answer.body }).toEqual(
         invalidToken('the access token has expired'),
       );
-      // Refreshing means asking again.
+      // Refreshing means asking again (just past a second's start, so that the new token outlives
+      // the next call).
+      await nextSecond();
       const fresh = await requestToken(shortLived.url, 'client-demo-admin', 'demo-admin-secret');
       const again = await call(shortLived.url, 'GET', '/iroh/profile/whoami', {
         token: (fresh.body as { access_token: string }).access_token,

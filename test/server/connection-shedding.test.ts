@@ -10,8 +10,9 @@ import type { ServerConfig } from '../../src/config.js';
 import { exampleUserIds } from '../../src/emulator/seed.js';
 import { createLogger } from '../../src/logger.js';
 import { OVERLOADED_MESSAGE } from '../../src/server/http-server.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { emulatorJwtConfig } from '../security/support.js';
+import { startTestGateway, type ListeningTestGateway } from '../support/gateway.js';
+import { emulatorJwtConfig } from '../support/auth.js';
+import { until } from '../support/wait.js';
 
 /** Small timeouts, so that each attack is shed within a second. */
 const FAST: Partial<ServerConfig> = {
@@ -22,8 +23,9 @@ const FAST: Partial<ServerConfig> = {
 };
 
 /** A gateway in AUTH_MODE=jwt over the emulator's tokens, like a production deployment. */
-function startJwtGateway(server: Partial<ServerConfig>): Promise<TestGateway> {
+function startJwtGateway(server: Partial<ServerConfig>): Promise<ListeningTestGateway> {
   return startTestGateway({
+    listen: true,
     server,
     authenticate: ({ emulator, upstream }) => {
       const org = createGatewayOrg({
@@ -98,10 +100,6 @@ function send(
 const TYPENAME = JSON.stringify({ query: '{ __typename }' });
 const userQuery = (id: string) => JSON.stringify({ query: `{ user(id: "${id}") { id } }` });
 
-async function until(condition: () => boolean | Promise<boolean>) {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
 /** Sends legitimate requests one after another until `done` settles; returns every status seen. */
 async function legitimateTraffic(origin: string, token: string, done: Promise<unknown>): Promise<number[]> {
   let finished = false;
@@ -114,7 +112,7 @@ async function legitimateTraffic(origin: string, token: string, done: Promise<un
 }
 
 describe('connection shedding (finding 7)', () => {
-  let gw: TestGateway;
+  let gw: ListeningTestGateway;
   let token: string;
   beforeAll(async () => {
     gw = await startJwtGateway(FAST);
@@ -221,7 +219,10 @@ describe('MAX_CONCURRENT_OPERATIONS (deliverable 4)', () => {
   const [first, second, third] = exampleUserIds().userIds as [string, string, string];
 
   it('a request past the bound waits for a free slot and then succeeds', async () => {
-    const gw = await startTestGateway({ server: { maxConcurrentOperations: 2, queueTimeoutMs: 20_000 } });
+    const gw = await startTestGateway({
+      listen: true,
+      server: { maxConcurrentOperations: 2, queueTimeoutMs: 20_000 },
+    });
     try {
       await gw.emulator.injectFault({ route: 'batchUsers', delayMs: 1_000, times: 2 });
       const finished: string[] = [];
@@ -250,7 +251,10 @@ describe('MAX_CONCURRENT_OPERATIONS (deliverable 4)', () => {
   });
 
   it('with SERVER_QUEUE_TIMEOUT_MS=0 a request past the bound gets 503 OVERLOADED with Retry-After', async () => {
-    const gw = await startTestGateway({ server: { maxConcurrentOperations: 2, queueTimeoutMs: 0 } });
+    const gw = await startTestGateway({
+      listen: true,
+      server: { maxConcurrentOperations: 2, queueTimeoutMs: 0 },
+    });
     // Cut when the gateway closes.
     let hung: Promise<unknown>[] = [];
     try {

@@ -63,3 +63,8 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
     },
   };
 }
+
+/** Every upstream request the emulator saw, token requests included. */
+export function totalCalls(stats: { calls: Record<string, number> }): number {
+  return Object.values(stats.calls).reduce((sum, n) => sum + n, 0);
+}

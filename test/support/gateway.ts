@@ -1,3 +1,6 @@
+// Gateways for the tests, made by createGateway from loadConfig's settings as main.ts makes them, each
+// over an emulator of its own. They answer in-process through gateway.fetch unless a test asks for a
+// socket (`listen`), as the tests whose subject is HTTP itself do.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Authenticate } from '../../src/auth/authenticate.js';
@@ -12,6 +15,14 @@ import type { App, SecurityOptions } from '../../src/server/app.js';
 import { createHttpServer, listen } from '../../src/server/http-server.js';
 import type { Upstream, UpstreamOptions } from '../../src/upstream/create-upstream.js';
 import { startTestEmulator, type TestEmulator } from './emulator.js';
+import {
+  GRAPHQL_RESPONSE,
+  postAs,
+  postJson,
+  type Fetch,
+  type GraphQLAnswer,
+  type GraphQLResponse,
+} from './http.js';
 
 export interface TestGateway {
   emulator: TestEmulator;
@@ -19,28 +30,31 @@ export interface TestGateway {
   gateway: Gateway;
   upstream: Upstream;
   app: App;
-  /** http://127.0.0.1:<port>/graphql */
+  /** The GraphQL endpoint: http://gateway.test/graphql in-process, http://127.0.0.1:<port>/graphql listening. */
   url: string;
-  /** The typed client over real HTTP. */
-  client: GatewayClient;
-  /** http://127.0.0.1:<port>, for /healthz, /readyz and /metrics. */
+  /** The endpoint's origin, for /healthz, /readyz and /metrics. */
   origin: string;
-  /** The listening HTTP server (createHttpServer), e.g. to count its connections. */
-  server: Server;
+  /** A fetch that reaches this gateway: in-process through gateway.fetch, or over its socket. */
+  fetch: Fetch;
+  /** The typed client, over `fetch`. */
+  client: GatewayClient;
   /** The gateway's metrics (also served on /metrics). */
   metrics: Metrics;
-  /** Posts any document; resolves to the parsed JSON response, errors included. */
+  /** Posts any document as a GraphQL client does; resolves to the parsed JSON response, errors included. */
   post(
     query: string,
     variables?: Record<string, unknown>,
     headers?: Record<string, string>,
   ): Promise<GraphQLResponse>;
+  /** Status and parsed body of one GraphQL POST with `token` (if any) as the bearer. */
+  postAs(token: string | undefined, query: string, variables?: unknown): Promise<GraphQLAnswer>;
   close(): Promise<void>;
 }
 
-export interface GraphQLResponse {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+/** A test gateway served by createHttpServer on a loopback port, as `npm start` serves it. */
+export interface ListeningTestGateway extends TestGateway {
+  /** The listening HTTP server, e.g. to count its connections. */
+  server: Server;
 }
 
 /**
@@ -57,49 +71,73 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
   });
 }
 
+/** What a test may set of a test gateway; the rest is testConfig's. */
+export interface TestGatewayOptions {
+  emulator?: EmulatorOptions;
+  clientId?: string;
+  clientSecret?: string;
+  maxUserIds?: number;
+  /** The app's settings; the logger (default silent) is the whole gateway's. */
+  app?: {
+    logger?: Logger;
+    security?: SecurityOptions;
+    operationDeadlineMs?: number;
+    graphiql?: boolean;
+  };
+  /** Caller authentication, built once the emulator and upstream exist (forward mode needs forCaller). */
+  authenticate?: (wired: { emulator: TestEmulator; upstream: Upstream }) => Authenticate;
+  /**
+   * More upstream options. `resilience` is off unless given here, so that suites counting single
+   * upstream calls stay exact; resilient-gateway.ts turns it on with fast, injected timings.
+   * `baseUrl` points the gateway at a stub server instead of the emulator; `events` are told every
+   * event besides the gateway's metrics and readiness.
+   */
+  upstream?: Partial<Omit<UpstreamOptions, 'clientId' | 'clientSecret'>>;
+  /**
+   * Metrics options (default: no process metrics), readiness caching, and tracing into an SDK the
+   * test has registered.
+   */
+  observability?: { metrics?: MetricsOptions; readinessCacheMs?: number; tracing?: boolean };
+  /**
+   * The cross-request cache (src/cache) in front of the upstream; off unless given, so that suites
+   * counting upstream calls per operation keep their meaning. The caller closes it.
+   */
+  cache?: CachingOptions;
+  /**
+   * The HTTP server's timeouts, connection cap and operation gate (src/server/http-server.ts);
+   * defaults: the gateway's (loadConfig's), as `npm start` runs it.
+   */
+  server?: Partial<ServerConfig>;
+  /**
+   * Serve on loopback port 0 through createHttpServer, as `npm start` does, for tests whose subject
+   * is HTTP itself (sockets, connection limits, the operation gate, a router or audit that needs a
+   * URL). Default: in-process, every request through gateway.fetch; no socket is opened.
+   */
+  listen?: boolean;
+}
+
+/** Where an in-process gateway seems to be: no socket answers there. */
+export const IN_PROCESS_ORIGIN = 'http://gateway.test';
+
 /**
- * An emulator on loopback port 0, and a gateway over it made by createGateway and served by
- * createHttpServer on loopback port 0, as `npm start` makes and serves it.
+ * A fetch over `gateway` in-process: the Request global fetch would send (its default headers
+ * included) goes to gateway.fetch. Yoga may answer synchronously; a fetch always returns a promise.
+ */
+export function fetchOf(gateway: Pick<Gateway, 'fetch'>): Fetch {
+  return async (input, init) => gateway.fetch(new Request(input, init));
+}
+
+/**
+ * An emulator on loopback port 0 (the upstream client is HTTP by design), and a gateway over it made
+ * by createGateway, as `npm start` makes it; in-process unless `listen`.
  */
 export async function startTestGateway(
-  options: {
-    emulator?: EmulatorOptions;
-    clientId?: string;
-    clientSecret?: string;
-    maxUserIds?: number;
-    /** The app's settings; the logger (default silent) is the whole gateway's. */
-    app?: {
-      logger?: Logger;
-      security?: SecurityOptions;
-      operationDeadlineMs?: number;
-      graphiql?: boolean;
-    };
-    /** Caller authentication, built once the emulator and upstream exist (forward mode needs forCaller). */
-    authenticate?: (wired: { emulator: TestEmulator; upstream: Upstream }) => Authenticate;
-    /**
-     * More upstream options. `resilience` is off unless given here, so that suites counting single
-     * upstream calls stay exact; test/resilience turns it on with fast, injected timings. `baseUrl`
-     * points the gateway at a stub server instead of the emulator; `events` are told every event
-     * besides the gateway's metrics and readiness.
-     */
-    upstream?: Partial<Omit<UpstreamOptions, 'clientId' | 'clientSecret'>>;
-    /**
-     * Metrics options (default: no process metrics), readiness caching, and tracing into an SDK the
-     * test has registered.
-     */
-    observability?: { metrics?: MetricsOptions; readinessCacheMs?: number; tracing?: boolean };
-    /**
-     * The cross-request cache (src/cache) in front of the upstream; off unless given, so that suites
-     * counting upstream calls per operation keep their meaning. The caller closes it.
-     */
-    cache?: CachingOptions;
-    /**
-     * The HTTP server's timeouts, connection cap and operation gate (src/server/http-server.ts);
-     * defaults: the gateway's (loadConfig's), as `npm start` runs it.
-     */
-    server?: Partial<ServerConfig>;
-  } = {},
-): Promise<TestGateway> {
+  options: TestGatewayOptions & { listen: true },
+): Promise<ListeningTestGateway>;
+export async function startTestGateway(options?: TestGatewayOptions): Promise<TestGateway>;
+export async function startTestGateway(
+  options: TestGatewayOptions = {},
+): Promise<TestGateway | ListeningTestGateway> {
   const emulator = await startTestEmulator(options.emulator);
   const { app = {}, upstream = {}, observability } = options;
   const setting = (value: number | undefined) => (value === undefined ? undefined : String(value));
@@ -142,56 +180,39 @@ export async function startTestGateway(
     // The test registered its own SDK; the gateway only makes the spans.
     startTracing: async () => ({ shutdown: async () => {} }),
   });
-  const server: Server = createHttpServer(gateway.app, config.server);
-  await listen(server, 0, '127.0.0.1');
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = options.listen ? createHttpServer(gateway.app, config.server) : undefined;
+  if (server) await listen(server, 0, '127.0.0.1');
+  const origin = server ? `http://127.0.0.1:${(server.address() as AddressInfo).port}` : IN_PROCESS_ORIGIN;
   const url = `${origin}/graphql`;
-  return {
+  const fetchFn: Fetch = server ? fetch : fetchOf(gateway);
+  const running: TestGateway = {
     emulator,
     gateway,
     upstream: gateway.upstream,
     app: gateway.app,
     url,
-    client: createGatewayClient(url),
     origin,
-    server,
+    fetch: fetchFn,
+    client: createGatewayClient(url, { fetch: fetchFn }),
     metrics: gateway.metrics,
     async post(query, variables, headers = {}) {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json',
-          ...headers,
-        },
-        body: JSON.stringify({ query, variables }),
-      });
+      const response = await postJson(
+        url,
+        { query, variables },
+        { ...GRAPHQL_RESPONSE, ...headers },
+        fetchFn,
+      );
       return (await response.json()) as GraphQLResponse;
     },
+    postAs: (token, query, variables) => postAs(url, token, query, variables, fetchFn),
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
       await gateway.close();
       await emulator.close();
     },
   };
-}
-
-/** Status and parsed body of one GraphQL POST to `url`, with `token` (if any) as the bearer. */
-export async function postAs(
-  url: string,
-  token: string | undefined,
-  query: string,
-  variables: unknown = {},
-): Promise<{ status: number; body: GraphQLResponse }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, body: (await response.json()) as GraphQLResponse };
+  return server ? { ...running, server } : running;
 }

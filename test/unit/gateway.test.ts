@@ -10,20 +10,15 @@ import { createLogger } from '../../src/logger.js';
 import type { User } from '../../src/upstream/types.js';
 import type { UserApi } from '../../src/upstream/user-api.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { fetchOf, IN_PROCESS_ORIGIN } from '../support/gateway.js';
+import { postJson } from '../support/http.js';
 
 // createGateway in-process: the default mode as `npm start` runs it (no settings at all), the jwt
 // mode's start-time org check, and the one place that stacks a request's UserApi.
 const silent = createLogger({ level: 'silent' });
 const ids = exampleUserIds();
 
-const post = (fetchFn: (request: Request) => Response | Promise<Response>, query: string) =>
-  fetchFn(
-    new Request('http://gateway.test/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query }),
-    }),
-  );
+const GRAPHQL = `${IN_PROCESS_ORIGIN}/graphql`;
 
 describe('createGateway', () => {
   it('default mode: the embedded emulator as upstream, served through `fetch`, all of it closed by `close`', async () => {
@@ -32,7 +27,12 @@ describe('createGateway', () => {
     try {
       expect(emulatorUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(gateway.resources.map((r) => r.name)).toEqual(['cache', 'emulator']);
-      const response = await post(gateway.fetch, `{ user(id: "${ids.userId}") { id orgId } }`);
+      const response = await postJson(
+        GRAPHQL,
+        { query: `{ user(id: "${ids.userId}") { id orgId } }` },
+        {},
+        fetchOf(gateway),
+      );
       expect(await response.json()).toEqual({ data: { user: { id: ids.userId, orgId: ORG_1_ID } } });
     } finally {
       await gateway.close();
@@ -69,12 +69,11 @@ describe('createGateway', () => {
       const gateway = await createGateway(jwtConfig({}), { logger: silent });
       try {
         const token = await emulator.token('client-demo-org2');
-        const response = await gateway.fetch(
-          new Request('http://gateway.test/graphql', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-            body: JSON.stringify({ query: '{ me { user { id } } }' }),
-          }),
+        const response = await postJson(
+          GRAPHQL,
+          { query: '{ me { user { id } } }' },
+          { authorization: `Bearer ${token}` },
+          fetchOf(gateway),
         );
         expect(response.status).toBe(403);
       } finally {

@@ -15,7 +15,7 @@ import {
   whoamiPayload,
 } from '../../src/upstream/payloads.js';
 import { REGIONS, resolveBaseUrl } from '../../src/upstream/regions.js';
-import { wireUser } from './stub-server.js';
+import { wireUser } from '../support/stub-server.js';
 
 describe('regions', () => {
   it('maps each region to its host', () => {

@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import {
   UpstreamMalformedError,
@@ -14,7 +12,8 @@ import type { TokenManagerOptions } from '../../src/upstream/token-manager.js';
 import { UserApiClient } from '../../src/upstream/user-api-client.js';
 import { startTestEmulator } from '../support/emulator.js';
 import type { TestEmulator } from '../support/emulator.js';
-import { LeakGuard, UPSTREAM_BODY_MARKERS } from './leak-guard.js';
+import { LeakGuard, UPSTREAM_BODY_MARKERS } from '../support/leak-guard.js';
+import { freePort } from '../support/net.js';
 
 const guard = new LeakGuard();
 let emulator: TestEmulator;
@@ -272,14 +271,3 @@ describe('TokenManager: secrecy', () => {
     expect(guard.leaks(UPSTREAM_BODY_MARKERS)).toEqual([]);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

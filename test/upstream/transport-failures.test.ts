@@ -11,7 +11,8 @@ import { TokenManager } from '../../src/upstream/token-manager.js';
 import { UserApiClient } from '../../src/upstream/user-api-client.js';
 import { startTestEmulator } from '../support/emulator.js';
 import type { TestEmulator } from '../support/emulator.js';
-import { LeakGuard, UPSTREAM_BODY_MARKERS } from './leak-guard.js';
+import { LeakGuard, UPSTREAM_BODY_MARKERS } from '../support/leak-guard.js';
+import { freePort } from '../support/net.js';
 
 const guard = new LeakGuard();
 let emulator: TestEmulator;
@@ -168,9 +169,7 @@ describe('caller abort', () => {
 
 describe('connection refused', () => {
   it('is UpstreamUnavailableError for API calls', async () => {
-    const closed = await startTestEmulator();
-    const url = closed.url;
-    await closed.close();
+    const url = `http://127.0.0.1:${await freePort()}`;
     guard.secret(new URL(url).host);
     const pool = new UpstreamHttp({ baseUrl: url });
     try {

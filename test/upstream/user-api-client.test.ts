@@ -16,7 +16,7 @@ import type { User, UserRole } from '../../src/upstream/types.js';
 import { UserApiClient } from '../../src/upstream/user-api-client.js';
 import { startTestEmulator } from '../support/emulator.js';
 import type { TestEmulator } from '../support/emulator.js';
-import { LeakGuard, UPSTREAM_BODY_MARKERS } from './leak-guard.js';
+import { LeakGuard, UPSTREAM_BODY_MARKERS } from '../support/leak-guard.js';
 
 const seed = createSeedData();
 const org1 = seed.users.filter((u) => u['org-id'] === ORG_1_ID);

@@ -10,9 +10,9 @@ import {
 import { UpstreamHttp } from '../../src/upstream/http.js';
 import { TokenManager } from '../../src/upstream/token-manager.js';
 import { UserApiClient } from '../../src/upstream/user-api-client.js';
-import { LeakGuard } from './leak-guard.js';
-import { STUB_TOKEN, json, startStubServer, wireUser } from './stub-server.js';
-import type { StubServer } from './stub-server.js';
+import { LeakGuard } from '../support/leak-guard.js';
+import { STUB_TOKEN, json, startStubServer, wireUser } from '../support/stub-server.js';
+import type { StubServer } from '../support/stub-server.js';
 
 const guard = new LeakGuard();
 guard.secret(STUB_TOKEN);
