@@ -11,7 +11,6 @@ import {
   getVariableValues,
   type DocumentNode,
   type FieldNode,
-  type GraphQLError,
   type FragmentDefinitionNode,
   type GraphQLObjectType,
   type GraphQLSchema,
@@ -58,27 +57,26 @@ export function useOperationBudget(budget: OperationBudget): Plugin {
       const cost = operationCost(args);
       // No cost: the executor refuses the operation itself (unknown operation, bad variables).
       if (!cost) return;
-      const errors: GraphQLError[] = [];
-      if (cost.ids > budget.maxIdsPerOperation) {
-        errors.push(
+      const checks = [
+        ['LIMIT_MAX_IDS_PER_OPERATION', 'asks for', cost.ids, 'user ids', budget.maxIdsPerOperation],
+        [
+          'LIMIT_MAX_UPSTREAM_CALLS_PER_OPERATION',
+          'may need',
+          cost.upstreamCalls,
+          'upstream calls',
+          budget.maxUpstreamCallsPerOperation,
+        ],
+      ] as const;
+      const errors = checks
+        .filter(([, , requested, , max]) => requested > max)
+        .map(([limit, verb, requested, what, max]) =>
           budgetExceeded(
-            `This operation asks for ${cost.ids} user ids; LIMIT_MAX_IDS_PER_OPERATION allows ${budget.maxIdsPerOperation}`,
-            'LIMIT_MAX_IDS_PER_OPERATION',
-            budget.maxIdsPerOperation,
-            cost.ids,
+            `This operation ${verb} ${requested} ${what}; ${limit} allows ${max}`,
+            limit,
+            max,
+            requested,
           ),
         );
-      }
-      if (cost.upstreamCalls > budget.maxUpstreamCallsPerOperation) {
-        errors.push(
-          budgetExceeded(
-            `This operation may need ${cost.upstreamCalls} upstream calls; LIMIT_MAX_UPSTREAM_CALLS_PER_OPERATION allows ${budget.maxUpstreamCallsPerOperation}`,
-            'LIMIT_MAX_UPSTREAM_CALLS_PER_OPERATION',
-            budget.maxUpstreamCallsPerOperation,
-            cost.upstreamCalls,
-          ),
-        );
-      }
       if (errors.length > 0) setResultAndStopExecution({ errors });
     },
   };
