@@ -41,7 +41,30 @@ const EXTRA_SCOPE_SETS = [['private-intel'], ['sse'], ['enrich:read', 'inspect:r
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function createSeedData(seed: number = DEFAULT_SEED): SeedData {
+// The same seed gives the same data, so each is generated once per process and shared deeply frozen:
+// a change throws (modules are strict), so whoever changes users works on a copy (createUserStore's).
+const generated = new Map<number, Readonly<SeedData>>();
+
+/** The seeded orgs and users, generated once per seed number and deeply frozen. */
+export function createSeedData(seed: number = DEFAULT_SEED): Readonly<SeedData> {
+  let data = generated.get(seed);
+  if (!data) {
+    data = deepFreeze(generateSeedData(seed));
+    generated.set(seed, data);
+  }
+  return data;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** A fresh generation, never shared: createSeedData's source, and what the determinism test compares. */
+export function generateSeedData(seed: number): SeedData {
   const random = createRandom(seed);
   const orgs: StoredOrg[] = [
     {

@@ -1,5 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { SignJWT, decodeJwt, errors as joseErrors, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { createPrivateKey, createPublicKey, generateKeyPair, randomUUID } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import { SignJWT, decodeJwt, decodeProtectedHeader, errors as joseErrors, exportJWK, jwtVerify } from 'jose';
 import type { JWK } from 'jose';
 
 export const REGION_HOSTS = {
@@ -38,12 +40,35 @@ export interface TokenService {
   jwks(): { keys: JWK[] };
 }
 
+/**
+ * The RSA key pair an emulator signs with: from a PKCS#8 PEM when given, else a fresh 2048-bit pair.
+ * Throws a TypeError naming the problem when the PEM is not an RSA private key of at least 2048 bits.
+ */
+export async function signingKeyPair(pem?: string): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
+  if (pem === undefined) return promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(pem);
+  } catch {
+    throw new TypeError('signingKey must be a PEM-encoded RSA private key');
+  }
+  const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (privateKey.asymmetricKeyType !== 'rsa' || bits < 2048) {
+    throw new TypeError('signingKey must be an RSA private key of at least 2048 bits');
+  }
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+}
+
 export async function createTokenService(options: {
   region: Region;
   lifetimeSec: number;
+  /** PKCS#8 PEM of the RSA signing key; default a fresh key. The key id is this instance's own either way. */
+  signingKey?: string;
 }): Promise<TokenService> {
   const issuer = REGION_HOSTS[options.region];
-  const { privateKey, publicKey } = await generateKeyPair('RS256');
+  const { privateKey, publicKey } = await signingKeyPair(options.signingKey);
+  // Each instance has its own key id, and verify refuses any other: a token of another instance is
+  // invalid even where two instances were given the same key.
   const kid = randomUUID();
   const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
   // A signature alone would accept a token this process never issued if keys ever leaked or were
@@ -83,8 +108,10 @@ export async function createTokenService(options: {
 
     async verify(token) {
       let unverified;
+      let header;
       try {
         unverified = decodeJwt(token);
+        header = decodeProtectedHeader(token);
       } catch {
         return { ok: false, reason: 'the access token is malformed' };
       }
@@ -92,6 +119,7 @@ export async function createTokenService(options: {
       if (otherRegions.includes(unverified.iss)) {
         return { ok: false, reason: 'the access token was issued for another region' };
       }
+      if (header.kid !== kid) return { ok: false, reason: 'the access token is invalid' };
       let payload;
       try {
         ({ payload } = await jwtVerify(token, publicKey, {

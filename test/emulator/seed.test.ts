@@ -1,6 +1,13 @@
 import { DEMO_CLIENTS, DEMO_OWNER_IDS, ORG_1_ID, ORG_2_ID } from '../../src/emulator/demo-clients.js';
 import { ROLES } from '../../src/emulator/model.js';
-import { SEED_IDPS, createSeedData, exampleUserIds } from '../../src/emulator/seed.js';
+import type { StoredUser } from '../../src/emulator/model.js';
+import {
+  DEFAULT_SEED,
+  SEED_IDPS,
+  createSeedData,
+  exampleUserIds,
+  generateSeedData,
+} from '../../src/emulator/seed.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import type { RunningEmulator } from '../../src/emulator/server.js';
 import { requestToken } from '../support/rest.js';
@@ -10,14 +17,24 @@ describe('seed data', () => {
   const seed = createSeedData();
 
   it('is the same for the same seed number, and differs for another', () => {
-    expect(JSON.stringify(createSeedData())).toBe(JSON.stringify(seed));
-    const other = createSeedData(7);
+    expect(JSON.stringify(generateSeedData(DEFAULT_SEED))).toBe(JSON.stringify(seed));
+    const other = generateSeedData(7);
     expect(JSON.stringify(other)).not.toBe(JSON.stringify(seed));
     // The demo owners and orgs do not depend on the seed number.
     const owners = (data: typeof seed) =>
       data.users.filter((u) => Object.values(DEMO_OWNER_IDS).includes(u['user-id'] as never));
     expect(owners(other)).toEqual(owners(seed));
     expect(other.orgs).toEqual(seed.orgs);
+  });
+
+  it("is generated once per seed number and shared frozen, so no emulator can change another one's users", () => {
+    expect(createSeedData()).toBe(seed);
+    expect(createSeedData(7)).not.toBe(seed);
+    const user = seed.users[0] as StoredUser;
+    expect(() => {
+      user['user-name'] = 'changed';
+    }).toThrow(TypeError);
+    expect(Object.isFrozen(seed.users)).toBe(true);
   });
 
   it.each([

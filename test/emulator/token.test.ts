@@ -1,3 +1,4 @@
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { DEMO_CLIENTS, DEMO_OWNER_IDS, ORG_1_ID } from '../../src/emulator/demo-clients.js';
 import { startEmulator } from '../../src/emulator/server.js';
@@ -7,6 +8,11 @@ import { TRACE_ID, basic, call, requestToken } from '../support/rest.js';
 import { nextSecond, sleep } from '../support/wait.js';
 
 let emulator: RunningEmulator;
+const pem = (bits: number) =>
+  generateKeyPairSync('rsa', { modulusLength: bits })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+const TEST_KEY = pem(2048);
 
 beforeAll(async () => {
   emulator = await startEmulator();
@@ -166,7 +172,19 @@ describe('rejected tokens', () => {
   it('answers 401 to a token of another emulator instance and of another region', async () => {
     const other = await startEmulator();
     const eu = await startEmulator({ region: 'eu' });
+    // Two instances given one signing key: the signature checks out, the key id does not.
+    const sameKey = await startEmulator({ signingKey: TEST_KEY });
+    const sameKeyOther = await startEmulator({ signingKey: TEST_KEY });
     try {
+      const sameKeyToken = (await requestToken(sameKeyOther.url, 'client-demo-admin', 'demo-admin-secret'))
+        .body as { access_token: string };
+      const sameKeyAnswer = await call(sameKey.url, 'GET', '/iroh/profile/whoami', {
+        token: sameKeyToken.access_token,
+      });
+      expect({ status: sameKeyAnswer.status, body: sameKeyAnswer.body }).toEqual(
+        invalidToken('the access token is invalid'),
+      );
+
       const otherToken = (await requestToken(other.url, 'client-demo-admin', 'demo-admin-secret')).body as {
         access_token: string;
       };
@@ -189,6 +207,8 @@ describe('rejected tokens', () => {
     } finally {
       await other.close();
       await eu.close();
+      await sameKey.close();
+      await sameKeyOther.close();
     }
   });
 
@@ -214,5 +234,38 @@ describe('rejected tokens', () => {
     } finally {
       await shortLived.close();
     }
+  });
+});
+
+describe('signingKey option', () => {
+  it('signs with the key it is given, under a key id of its own', async () => {
+    const given = await startEmulator({ signingKey: TEST_KEY });
+    try {
+      const issued = await requestToken(given.url, 'client-demo-admin', 'demo-admin-secret');
+      const token = (issued.body as { access_token: string }).access_token;
+      const publicKey = createPublicKey(TEST_KEY);
+      const { protectedHeader } = await jwtVerify(token, publicKey, { algorithms: ['RS256'] });
+      const jwks = (await call(given.url, 'GET', '/.well-known/jwks')).body as {
+        keys: { kid: string; n: string }[];
+      };
+      expect(jwks.keys).toEqual([
+        expect.objectContaining({ kid: protectedHeader.kid, n: publicKey.export({ format: 'jwk' }).n }),
+      ]);
+    } finally {
+      await given.close();
+    }
+  });
+
+  it.each([
+    ['not a key', 'signingKey must be a PEM-encoded RSA private key'],
+    [pem(1024), 'signingKey must be an RSA private key of at least 2048 bits'],
+    [
+      generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+      'signingKey must be an RSA private key of at least 2048 bits',
+    ],
+  ])('refuses a bad key before listening: %#', async (signingKey, message) => {
+    await expect(startEmulator({ signingKey })).rejects.toThrow(new TypeError(message));
   });
 });

@@ -22,9 +22,15 @@ export interface TestEmulator extends RunningEmulator {
   token(clientId?: string, clientSecret?: string): Promise<string>;
 }
 
+/** The suite's one signing key (see global-setup.ts); absent when a file runs outside jest's setup. */
+export const SUITE_SIGNING_KEY: Pick<EmulatorOptions, 'signingKey'> =
+  process.env['JEST_EMULATOR_SIGNING_KEY'] === undefined
+    ? {}
+    : { signingKey: process.env['JEST_EMULATOR_SIGNING_KEY'] };
+
 /** An emulator on loopback port 0 with test controls on, driven over HTTP like any other client. */
 export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
-  const emulator = await startEmulator({ port: 0, ...options, testControls: true });
+  const emulator = await startEmulator({ port: 0, ...SUITE_SIGNING_KEY, ...options, testControls: true });
 
   const control = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const response = await fetch(`${emulator.url}/__emulator/${path}`, {
