@@ -13,6 +13,8 @@ export default {
   testTimeout: 30000,
   // One RSA signing key for every emulator the tests start (see the file).
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  // Detaches each file's request scope when the file is done (see the file).
+  setupFilesAfterEnv: ['<rootDir>/test/support/after-each-file.ts'],
   // One worker per core. The suite is CPU-bound (each file loads the gateway's modules afresh, each
   // emulator makes an RSA key and its seed): jest's default of cores − 1 ran one worker on a 2-core
   // machine (~190 s); two ran in ~100 s, and three or four no faster, at more CPU.

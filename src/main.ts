@@ -1,16 +1,20 @@
 // The only module with side effects: the environment → createGateway → listen → signals. What the
 // gateway is made of is gateway.ts's business.
 import type { AddressInfo } from 'node:net';
-import { GatewayOrgError } from './auth/gateway-org.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createGateway } from './gateway.js';
-import { createHttpServer, listen, ListenError } from './server/http-server.js';
-import { createShutdown } from './server/shutdown.js';
 
 async function main() {
   const config = loadConfig();
   // A misspelt setting is ignored outside production (it stops the start there): say so loudly.
   for (const warning of config.warnings) console.error(`Warning: ${warning}`);
+
+  // The gateway's modules (about a second of loading) only once the settings are known to be good,
+  // so that a bad one is reported at once.
+  const [{ createGateway }, { createHttpServer, listen }, { createShutdown }] = await Promise.all([
+    import('./gateway.js'),
+    import('./server/http-server.js'),
+    import('./server/shutdown.js'),
+  ]);
 
   const gateway = await createGateway(config);
   const server = createHttpServer(gateway.app, config.server);
@@ -40,9 +44,19 @@ async function main() {
   console.log(`GraphQL gateway: http://${shownHost}:${port}/graphql`);
 }
 
-main().catch((error: unknown) => {
-  // Failures we can name (bad settings, a busy port, the wrong org) say so already; no stack.
-  if (error instanceof ConfigError || error instanceof ListenError || error instanceof GatewayOrgError) {
+/** Failures we can name (bad settings, a busy port, the wrong org): their message says it all. */
+async function isNamed(error: unknown): Promise<boolean> {
+  if (error instanceof ConfigError) return true;
+  // Loaded already when they are what failed: the import only fetches the module's classes.
+  const [{ ListenError }, { GatewayOrgError }] = await Promise.all([
+    import('./server/http-server.js'),
+    import('./auth/gateway-org.js'),
+  ]);
+  return error instanceof ListenError || error instanceof GatewayOrgError;
+}
+
+main().catch(async (error: unknown) => {
+  if (error instanceof Error && (await isNamed(error))) {
     console.error(error.message);
   } else {
     console.error('The gateway failed to start:', error instanceof Error ? error.message : error);
