@@ -26,8 +26,8 @@ export interface GatewayDeps {
   logger?: Logger;
   /** Instead of the authenticator of config.auth; given the upstream (forward mode needs forCaller). */
   authenticate?: (wired: { upstream: Upstream }) => Authenticate;
-  /** Over the upstream options taken from config: e.g. resilience off, or with an injected clock. */
-  upstream?: Partial<Pick<UpstreamOptions, 'resilience' | 'logger' | 'connections'>>;
+  /** Over the upstream options taken from config: e.g. resilience off, or with injected clocks. */
+  upstream?: Partial<Pick<UpstreamOptions, 'resilience' | 'logger' | 'connections' | 'now'>>;
   /** Told every upstream event as well as metrics, readiness and tracing are. */
   events?: UpstreamEvents;
   /**

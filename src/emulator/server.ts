@@ -36,6 +36,11 @@ export interface EmulatorOptions {
    * emulator, so a token of another emulator is refused whatever key it was signed with.
    */
   signingKey?: string;
+  /**
+   * The emulator's clock in epoch milliseconds, for tokens (issued at, expiry), the rate limit's
+   * window and change timestamps. Default Date.now; tests move it instead of waiting.
+   */
+  clock?: () => number;
 }
 
 export interface RunningEmulator {
@@ -79,6 +84,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     region: settings.region,
     lifetimeSec: settings.tokenLifetimeSec,
     ...(options.signingKey === undefined ? {} : { signingKey: options.signingKey }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   const store = createUserStore(createSeedData(settings.seed));
   const limiter = createRateLimiter(settings.rateLimit);
@@ -87,7 +93,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const closing = new AbortController();
 
   const routes: Route[] = [
-    ...createUserApiRoutes({ store, tokens, limiter, clients }),
+    ...createUserApiRoutes({ store, tokens, limiter, clients, clock: options.clock ?? Date.now }),
     ...(settings.testControls ? createControlRoutes({ controls, limiter, clients, store }) : []),
   ];
 

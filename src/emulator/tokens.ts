@@ -64,7 +64,10 @@ export async function createTokenService(options: {
   lifetimeSec: number;
   /** PKCS#8 PEM of the RSA signing key; default a fresh key. The key id is this instance's own either way. */
   signingKey?: string;
+  /** Epoch milliseconds that tokens are issued and checked at. Default Date.now. */
+  clock?: () => number;
 }): Promise<TokenService> {
+  const clock = options.clock ?? Date.now;
   const issuer = REGION_HOSTS[options.region];
   const { privateKey, publicKey } = await signingKeyPair(options.signingKey);
   // Each instance has its own key id, and verify refuses any other: a token of another instance is
@@ -76,7 +79,7 @@ export async function createTokenService(options: {
   const issued = new Map<string, number>();
 
   const forgetExpired = () => {
-    const now = Date.now();
+    const now = clock();
     for (const [jti, expiresAt] of issued) if (expiresAt <= now) issued.delete(jti);
   };
 
@@ -84,7 +87,7 @@ export async function createTokenService(options: {
     async issue(principal) {
       if (issued.size > 1000) forgetExpired();
       const jti = randomUUID();
-      const iat = Math.floor(Date.now() / 1000);
+      const iat = Math.floor(clock() / 1000);
       const exp = iat + options.lifetimeSec;
       const accessToken = await new SignJWT({
         [CLAIMS.orgId]: principal.orgId,
@@ -127,6 +130,7 @@ export async function createTokenService(options: {
           audience: issuer,
           algorithms: ['RS256'],
           requiredClaims: ['exp', 'jti', 'sub'],
+          currentDate: new Date(clock()),
         }));
       } catch (error) {
         if (error instanceof joseErrors.JWTExpired)

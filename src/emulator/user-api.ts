@@ -21,10 +21,12 @@ interface Deps {
   tokens: TokenService;
   limiter: RateLimiter;
   clients: ClientRegistry;
+  /** Epoch milliseconds, for change timestamps and the rate limit's window. */
+  clock: () => number;
 }
 
 /** The token endpoint, the JWKS and the five User API routes. */
-export function createUserApiRoutes({ store, tokens, limiter, clients }: Deps): Route[] {
+export function createUserApiRoutes({ store, tokens, limiter, clients, clock }: Deps): Route[] {
   /** Authentication, then the org's rate limit: every authenticated API call spends quota, even a 403. */
   async function authenticate(ctx: RequestContext): Promise<Principal> {
     const match = /^Bearer +([^\s]+) *$/i.exec(ctx.req.headers.authorization ?? '');
@@ -48,7 +50,7 @@ export function createUserApiRoutes({ store, tokens, limiter, clients }: Deps): 
         { 'www-authenticate': 'Bearer realm="iroh", error="invalid_token"' },
       );
     }
-    const decision = limiter.take(result.principal.orgId);
+    const decision = limiter.take(result.principal.orgId, clock());
     if (!decision.allowed) {
       throw new HttpError(
         429,
@@ -217,7 +219,7 @@ export function createUserApiRoutes({ store, tokens, limiter, clients }: Deps): 
             const target = store.getUser(principal.orgId, userId);
             if (!target) throw notFound(ctx, userId);
             checkSelfChange(principal.userId, target, change);
-            applyUserChange(target, change, new Date());
+            applyUserChange(target, change, new Date(clock()));
             sendJson(ctx.res, 200, presentUser(target));
           },
         },

@@ -31,6 +31,8 @@ export interface UpstreamOptions {
    * absent. false: every read is one attempt, no breaker (tests that count single calls).
    */
   resilience?: Omit<ResilienceOptions, 'events'> | false;
+  /** The token manager's clock in epoch milliseconds (when a token is due). Default Date.now. */
+  now?: () => number;
 }
 
 /** The wired upstream: one pool, one token manager and the client, closed together. */
@@ -65,6 +67,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     timeoutMs: options.timeoutMs,
     logger: options.logger,
     events: options.events,
+    now: options.now,
   });
   // One breaker and one retry budget per upstream: they describe the upstream's health and the
   // org's quota, which every request (and every caller) shares.

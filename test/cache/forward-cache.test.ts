@@ -5,6 +5,7 @@ import { createCache } from '../../src/cache/create-cache.js';
 import { DEMO_OWNER_IDS, ORG_1_ID, ORG_2_ID } from '../../src/emulator/demo-clients.js';
 import { exampleUserIds } from '../../src/emulator/seed.js';
 import { createLogger } from '../../src/logger.js';
+import type { EmulatorOptions } from '../../src/emulator/server.js';
 import type { TestEmulator } from '../support/emulator.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { postJson } from '../support/http.js';
@@ -38,9 +39,9 @@ let cache: UserCache = newCache();
 const currentCache = new Proxy({} as UserCache, { get: (_target, key) => Reflect.get(cache, key) });
 
 /** A forward-mode gateway whose callers share `cache`. */
-const startForwardGateway = (options: { tokenLifetimeSec?: number; auth?: AuthConfig } = {}) =>
+const startForwardGateway = (options: { emulator?: EmulatorOptions; auth?: AuthConfig } = {}) =>
   startTestGateway({
-    ...(options.tokenLifetimeSec ? { emulator: { tokenLifetimeSec: options.tokenLifetimeSec } } : {}),
+    ...(options.emulator ? { emulator: options.emulator } : {}),
     cache: { cache: currentCache },
     authenticate: ({ emulator, upstream }) =>
       createAuthenticator(options.auth ?? emulatorForwardConfig(), {
@@ -213,16 +214,16 @@ describe('AUTH_MODE=forward over the shared cache', () => {
   });
 
   it('refuses an expired token with 401 and 0 upstream calls, though what it asks for is cached', async () => {
-    // A second upstream whose tokens live 1 s (same seed: same org and user ids), its gateway with
-    // no clock tolerance, over the same process cache, warmed through the first gateway.
+    // A second upstream whose tokens live 1 s (same seed: same org and user ids) and whose clock is
+    // 2.1 s behind, so that what it issues has expired by the gateway's clock; its gateway has no
+    // clock tolerance and the same process cache, warmed through the first gateway.
     const short = await startForwardGateway({
-      tokenLifetimeSec: 1,
+      emulator: { tokenLifetimeSec: 1, clock: () => Date.now() - 2_100 },
       auth: emulatorForwardConfig({ clockToleranceSec: 0 }),
     });
     try {
       await warmOrg1();
       const token = await short.emulator.token('client-demo-readonly');
-      await new Promise((resolve) => setTimeout(resolve, 2_100));
       await short.emulator.resetStats();
       expect(await raw(short, token)).toEqual({
         status: 401,

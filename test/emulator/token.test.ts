@@ -5,7 +5,6 @@ import { startEmulator } from '../../src/emulator/server.js';
 import type { RunningEmulator } from '../../src/emulator/server.js';
 import { CLAIMS } from '../../src/emulator/tokens.js';
 import { TRACE_ID, basic, call, requestToken } from '../support/rest.js';
-import { nextSecond, sleep } from '../support/wait.js';
 
 let emulator: RunningEmulator;
 const pem = (bits: number) =>
@@ -213,19 +212,22 @@ describe('rejected tokens', () => {
   });
 
   it('answers 401 once a token has expired', async () => {
-    const shortLived = await startEmulator({ tokenLifetimeSec: 1 });
+    // The emulator's clock, moved by hand: a second passes without waiting for it.
+    let now = Date.now();
+    const shortLived = await startEmulator({ tokenLifetimeSec: 1, clock: () => now });
     try {
       const issued = await requestToken(shortLived.url, 'client-demo-admin', 'demo-admin-secret');
       expect(issued.body).toEqual(expect.objectContaining({ expires_in: 1 }));
       const token = (issued.body as { access_token: string }).access_token;
-      await sleep(1100);
-      const answer = await call(shortLived.url, 'GET', '/iroh/profile/whoami', { token });
-      expect({ status: answer.status, body: answer.body }).toEqual(
-        invalidToken('the access token has expired'),
-      );
-      // Refreshing means asking again (just past a second's start, so that the new token outlives
-      // the next call).
-      await nextSecond();
+      const answerAt = async (at: number) => {
+        now = at;
+        const answer = await call(shortLived.url, 'GET', '/iroh/profile/whoami', { token });
+        return { status: answer.status, body: answer.body };
+      };
+      const exp = (decodeJwt(token).exp ?? 0) * 1000;
+      expect((await answerAt(exp - 1)).status).toBe(200);
+      expect(await answerAt(exp)).toEqual(invalidToken('the access token has expired'));
+      // Refreshing means asking again.
       const fresh = await requestToken(shortLived.url, 'client-demo-admin', 'demo-admin-secret');
       const again = await call(shortLived.url, 'GET', '/iroh/profile/whoami', {
         token: (fresh.body as { access_token: string }).access_token,

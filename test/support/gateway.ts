@@ -172,6 +172,7 @@ export async function startTestGateway(
       resilience: upstream.resilience ?? false,
       ...(upstream.logger ? { logger: upstream.logger } : {}),
       ...(upstream.connections ? { connections: upstream.connections } : {}),
+      ...(upstream.now ? { now: upstream.now } : {}),
     },
     ...(upstream.events ? { events: upstream.events } : {}),
     ...(options.cache ? { cache: options.cache } : {}),

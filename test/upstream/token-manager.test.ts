@@ -10,6 +10,7 @@ import { UpstreamHttp } from '../../src/upstream/http.js';
 import { TokenManager } from '../../src/upstream/token-manager.js';
 import type { TokenManagerOptions } from '../../src/upstream/token-manager.js';
 import { UserApiClient } from '../../src/upstream/user-api-client.js';
+import { call } from '../support/rest.js';
 import { startTestEmulator } from '../support/emulator.js';
 import type { TestEmulator } from '../support/emulator.js';
 import { LeakGuard, UPSTREAM_BODY_MARKERS } from '../support/leak-guard.js';
@@ -109,17 +110,23 @@ describe('TokenManager: caching and single flight', () => {
   });
 
   it('replaces a token the upstream really expired before using it (short lifetime)', async () => {
-    const shortLived = await startTestEmulator({ tokenLifetimeSec: 2 });
+    // The emulator's clock and the manager's move 2.1 s together: the old token is expired upstream.
+    let now = Date.now();
+    const clock = () => now;
+    const shortLived = await startTestEmulator({ tokenLifetimeSec: 2, clock });
     const http = new UpstreamHttp({ baseUrl: shortLived.url });
     try {
       const tokens = new TokenManager({
         http,
         clientId: 'client-demo-admin',
         clientSecret: 'demo-admin-secret',
+        now: clock,
       });
       const api = new UserApiClient({ http, tokenManager: tokens });
       const me = (await api.whoami()).user.id;
-      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      const old = await tokens.getToken();
+      now += 2_100;
+      expect((await call(shortLived.url, 'GET', '/iroh/profile/whoami', { token: old })).status).toBe(401);
       await shortLived.resetStats();
       expect((await api.getUser(me)).id).toBe(me);
       const stats = await shortLived.stats();
