@@ -13,7 +13,7 @@ import { startEmulator, type RunningEmulator } from './emulator/server.js';
 import { createProcessLogger, type Logger } from './logger.js';
 import { createReadiness } from './observability/health.js';
 import { combineEvents, createMetrics, type Metrics, type MetricsOptions } from './observability/metrics.js';
-import { startTracing, TRACING_EVENTS, type Tracing } from './observability/tracing.js';
+import type { Tracing } from './observability/tracing.js';
 import { createApp, type App } from './server/app.js';
 import { listenFailure, ListenError } from './server/http-server.js';
 import { createUpstream, type Upstream, type UpstreamOptions } from './upstream/create-upstream.js';
@@ -93,8 +93,12 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
     if (emulator) made.emulator = { name: 'emulator', close: () => emulator.close() };
     const target = upstreamTarget(config, emulator);
 
-    if (ops.tracing) {
-      const tracing = await (deps.startTracing ?? startTracing)({ serviceName: ops.serviceName });
+    // Tracing's module, and @opentelemetry/api with it, only when tracing is on.
+    const tracingHooks = ops.tracing ? await import('./observability/tracing.js') : undefined;
+    if (tracingHooks) {
+      const tracing = await (deps.startTracing ?? tracingHooks.startTracing)({
+        serviceName: ops.serviceName,
+      });
       made.tracing = { name: 'tracing', close: () => tracing.shutdown() };
     }
     const metrics = createMetrics(deps.metrics);
@@ -109,7 +113,7 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
       events: combineEvents(
         metrics.events,
         readiness.events,
-        ...(ops.tracing ? [TRACING_EVENTS] : []),
+        ...(tracingHooks ? [tracingHooks.TRACING_EVENTS] : []),
         ...(deps.events ? [deps.events] : []),
       ),
     });
@@ -126,7 +130,7 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
     const cache =
       deps.cache?.cache ??
       (config.cache
-        ? createCache(config.cache, logger.child({ component: 'cache' }), metrics.cache.lookup)
+        ? await createCache(config.cache, logger.child({ component: 'cache' }), metrics.cache.lookup)
         : undefined);
     if (cache && !deps.cache) made.cache = { name: 'cache', close: () => cache.close() };
 
@@ -150,7 +154,7 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
       operationDeadlineMs: config.resilience.operationDeadlineMs,
       graphiql: security.graphiql ? { examples: emulator ? exampleUserIds() : PLACEHOLDER_EXAMPLES } : false,
       logger,
-      observability: { metrics, readiness: readiness.check, tracing: ops.tracing },
+      observability: { metrics, readiness: readiness.check, tracing: tracingHooks },
       security: {
         limits: security.limits,
         maxBodyBytes: security.maxBodyBytes,

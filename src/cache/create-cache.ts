@@ -2,7 +2,6 @@ import type { Logger } from '../logger.js';
 import { createUserCache, type UserCache } from './user-cache.js';
 import { createMemoryStore } from './memory-store.js';
 import { createQuotaGuard } from './quota-guard.js';
-import { createRedisStore } from './redis-store.js';
 
 /** The cache settings of src/config.ts (CACHE_*, REDIS_URL, QUOTA_*). */
 export interface CacheSettings {
@@ -18,15 +17,23 @@ export interface CacheSettings {
   callerShare: number;
 }
 
-/** The process-wide cache: Redis (falling back to memory) when a URL is given, else memory. */
-export function createCache(
+/**
+ * The process-wide cache: Redis (falling back to memory) when a URL is given, else memory. The Redis
+ * client (ioredis, some fifty modules) is loaded only when a URL is given.
+ */
+export async function createCache(
   settings: CacheSettings,
   logger: Pick<Logger, 'warn' | 'info'>,
   onLookup?: (event: { hits: number; misses: number }) => void,
-): UserCache {
+): Promise<UserCache> {
   const memory = createMemoryStore({ ttlMs: settings.ttlMs, maxEntries: settings.maxEntries });
   const store = settings.redisUrl
-    ? createRedisStore({ url: settings.redisUrl, ttlMs: settings.ttlMs, fallback: memory, logger })
+    ? (await import('./redis-store.js')).createRedisStore({
+        url: settings.redisUrl,
+        ttlMs: settings.ttlMs,
+        fallback: memory,
+        logger,
+      })
     : memory;
   return createUserCache({
     store,

@@ -4,27 +4,37 @@ import type { SeedData } from './seed.js';
 export interface UserStore {
   getOrg(orgId: string): StoredOrg | undefined;
   /** Undefined for unknown ids and for users of another org alike: org isolation lives here. */
-  getUser(orgId: string, userId: string): StoredUser | undefined;
+  getUser(orgId: string, userId: string): Readonly<StoredUser> | undefined;
   /** Any org's user: only for test controls, never for API routes. */
-  findUserInAnyOrg(userId: string): StoredUser | undefined;
-  /** The org's users in storage order. Live objects: change them only through the change-a-user route. */
-  listOrg(orgId: string): readonly StoredUser[];
+  findUserInAnyOrg(userId: string): Readonly<StoredUser> | undefined;
+  /** The org's users in storage order. */
+  listOrg(orgId: string): readonly Readonly<StoredUser>[];
   /** The position in storage order, which batch results are sorted by. */
   position(userId: string): number;
+  /**
+   * Changes one user: `apply` gets a private copy to change, which then replaces the stored user.
+   * Undefined (and nothing changed) for an unknown id or a user of another org.
+   */
+  change(orgId: string, userId: string, apply: (user: StoredUser) => void): StoredUser | undefined;
 }
 
-export function createUserStore(seed: SeedData): UserStore {
-  // A private copy: each emulator mutates its own users, never the seed another one was built from.
-  const data = structuredClone(seed);
-  const orgs = new Map(data.orgs.map((org) => [org.id, org]));
-  const byId = new Map<string, { user: StoredUser; position: number }>();
-  const byOrg = new Map<string, StoredUser[]>();
-  data.users.forEach((user, position) => {
+/**
+ * The emulator's users over the seed, copy-on-write: the seed (shared by every emulator of the
+ * process, and frozen) is never changed; a changed user is a copy that only this store holds.
+ */
+export function createUserStore(seed: Readonly<SeedData>): UserStore {
+  const orgs = new Map(seed.orgs.map((org) => [org.id, org]));
+  const byId = new Map<string, { user: Readonly<StoredUser>; position: number; inOrg: number }>();
+  const byOrg = new Map<string, Readonly<StoredUser>[]>();
+  seed.users.forEach((user, position) => {
     if (byId.has(user['user-id'])) throw new Error(`duplicate seeded user id ${user['user-id']}`);
-    byId.set(user['user-id'], { user, position });
-    const list = byOrg.get(user['org-id']) ?? [];
+    let list = byOrg.get(user['org-id']);
+    if (!list) {
+      list = [];
+      byOrg.set(user['org-id'], list);
+    }
+    byId.set(user['user-id'], { user, position, inOrg: list.length });
     list.push(user);
-    byOrg.set(user['org-id'], list);
   });
 
   return {
@@ -36,5 +46,15 @@ export function createUserStore(seed: SeedData): UserStore {
     findUserInAnyOrg: (userId) => byId.get(userId)?.user,
     listOrg: (orgId) => byOrg.get(orgId) ?? [],
     position: (userId) => byId.get(userId)?.position ?? Number.MAX_SAFE_INTEGER,
+    change(orgId, userId, apply) {
+      const entry = byId.get(userId);
+      if (!entry || entry.user['org-id'] !== orgId) return undefined;
+      const user = structuredClone(entry.user) as StoredUser;
+      apply(user);
+      entry.user = user;
+      const list = byOrg.get(orgId);
+      if (list) list[entry.inOrg] = user;
+      return user;
+    },
   };
 }

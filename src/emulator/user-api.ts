@@ -219,8 +219,11 @@ export function createUserApiRoutes({ store, tokens, limiter, clients, clock }: 
             const target = store.getUser(principal.orgId, userId);
             if (!target) throw notFound(ctx, userId);
             checkSelfChange(principal.userId, target, change);
-            applyUserChange(target, change, new Date(clock()));
-            sendJson(ctx.res, 200, presentUser(target));
+            const changed = store.change(principal.orgId, userId, (user) =>
+              applyUserChange(user, change, new Date(clock())),
+            );
+            if (!changed) throw notFound(ctx, userId);
+            sendJson(ctx.res, 200, presentUser(changed));
           },
         },
       },

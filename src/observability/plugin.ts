@@ -7,7 +7,16 @@ import type { Plugin } from 'graphql-yoga';
 import { runInRequestScope, type Logger } from '../logger.js';
 import { healthReport, type ReadinessReport } from './health.js';
 import type { Metrics, OperationOutcome } from './metrics.js';
-import { describeOperationSpan, failOperationSpan, withOperationSpan } from './tracing.js';
+import type * as tracingModule from './tracing.js';
+
+/**
+ * The span hooks of tracing.ts. gateway.ts loads that module (and @opentelemetry/api with it) only
+ * when tracing is on, and hands its hooks over here.
+ */
+export type OperationTracing = Pick<
+  typeof tracingModule,
+  'withOperationSpan' | 'describeOperationSpan' | 'failOperationSpan'
+>;
 
 export interface ObservabilityOptions {
   logger: Logger;
@@ -15,8 +24,8 @@ export interface ObservabilityOptions {
   metrics?: Metrics | undefined;
   /** Serves GET /readyz; absent: /readyz answers like /healthz. */
   readiness?: (() => Promise<ReadinessReport>) | undefined;
-  /** A span per operation (gateway.ts turns it on when the OTEL_* environment asks for traces). */
-  tracing?: boolean | undefined;
+  /** A span per operation (gateway.ts gives it when the OTEL_* environment asks for traces). */
+  tracing?: OperationTracing | undefined;
   graphqlEndpoint: string;
   /** The request's id (the server layer's, which the context and audit lines carry too). */
   requestIdOf: (request: Request) => string;
@@ -32,7 +41,7 @@ interface OperationState {
 }
 
 export function useObservability(options: ObservabilityOptions): Plugin {
-  const { logger, metrics, requestIdOf } = options;
+  const { logger, metrics, requestIdOf, tracing } = options;
   const states = new WeakMap<Request, OperationState>();
 
   const json = (body: unknown, status = 200) =>
@@ -59,8 +68,8 @@ export function useObservability(options: ObservabilityOptions): Plugin {
   return {
     instrumentation: {
       request: ({ request }, wrapped) => runInRequestScope(requestIdOf(request), wrapped),
-      ...(options.tracing
-        ? { operation: ({ request }, wrapped) => withOperationSpan(request.headers, wrapped) }
+      ...(tracing
+        ? { operation: ({ request }, wrapped) => tracing.withOperationSpan(request.headers, wrapped) }
         : {}),
     },
     async onRequest({ request, url, endResponse }) {
@@ -106,7 +115,7 @@ export function useObservability(options: ObservabilityOptions): Plugin {
       state.executed = true;
       state.name = operation?.name?.value;
       state.type = operation?.operation;
-      describeOperationSpan({
+      tracing?.describeOperationSpan({
         name: state.name ?? 'anonymous',
         type: state.type,
         requestId: requestIdOf(request),
@@ -115,7 +124,7 @@ export function useObservability(options: ObservabilityOptions): Plugin {
         onExecuteDone({ result }) {
           if ('errors' in result && (result.errors?.length ?? 0) > 0) {
             state.errored = true;
-            failOperationSpan();
+            tracing?.failOperationSpan();
           }
         },
       };

@@ -5,7 +5,7 @@ import { maskError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { ReadinessReport } from '../observability/health.js';
 import type { Metrics } from '../observability/metrics.js';
-import { useObservability } from '../observability/plugin.js';
+import { useObservability, type OperationTracing } from '../observability/plugin.js';
 import { createContext, type GraphQLContext } from '../schema/context.js';
 import { getSchema } from '../schema/index.js';
 import type { UserApi } from '../upstream/user-api.js';
@@ -49,7 +49,7 @@ export interface ObservabilityDeps {
   /** Backs GET /readyz (see createReadiness). */
   readiness?: () => Promise<ReadinessReport>;
   /** A span per operation, continuing the caller's traceparent (an SDK must be started). */
-  tracing?: boolean;
+  tracing?: OperationTracing;
 }
 
 /** Hardening of the HTTP and GraphQL layer; every default is the safe one except introspection. */

@@ -50,7 +50,7 @@ beforeAll(async () => {
     ],
   });
   // Reads stop at floor(40 × 0.95) = 38 an hour; one caller's share is floor(38 × 0.25) = 9.
-  cache = createCache(
+  cache = await createCache(
     {
       ttlMs: 60_000,
       maxEntries: 1_000,

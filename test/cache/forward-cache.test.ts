@@ -31,7 +31,7 @@ const newCache = () =>
     },
     silent,
   );
-let cache: UserCache = newCache();
+let cache: UserCache = await newCache();
 /**
  * The gateways' cache: whichever `cache` the running test made. Forward mode puts a decorator over
  * it per request, so gateways started once see each test's fresh cache.
@@ -77,7 +77,7 @@ afterAll(async () => {
 beforeEach(() => gw.emulator.resetStats());
 afterEach(async () => {
   await cache.close();
-  cache = newCache();
+  cache = await newCache();
 });
 
 const as = (token: string, query: string, variables: Record<string, unknown> = {}) =>

@@ -65,6 +65,37 @@ describe('POST /iroh/user-mgmt/users/{id}', () => {
     expect(reread.body).toEqual(updated);
   });
 
+  it('serves a changed user through every route, and only from the emulator it was changed in', async () => {
+    const user = nthPlainUser(4);
+    const id = user['user-id'];
+    const updated = (await change(id, { 'user-name': 'Changed Here' })).body as Record<string, unknown>;
+    const batch = await call(
+      emulator.url,
+      'GET',
+      `/iroh/user-mgmt/batch/users?id=${encodeURIComponent(id)}`,
+      {
+        token: adminToken,
+      },
+    );
+    expect(batch.body).toEqual([updated]);
+    const search = await call(emulator.url, 'POST', '/iroh/user-mgmt/search/users?limit=100', {
+      token: adminToken,
+      json: { query: 'changed here' },
+    });
+    expect(search.body).toEqual(expect.objectContaining({ data: [updated] }));
+    // The seed every emulator of the process starts from is untouched.
+    const other = await startTestEmulator();
+    try {
+      const otherToken = await other.token('client-demo-admin');
+      const fresh = await call(other.url, 'GET', `/iroh/user-mgmt/users/${encodeURIComponent(id)}`, {
+        token: otherToken,
+      });
+      expect(fresh.body).toEqual(presentUser(user));
+    } finally {
+      await other.close();
+    }
+  });
+
   it('promotes to admin and back, keeping role-ids and scopes consistent with the role', async () => {
     const user = org1.find((u) => u.role === 'user' && u['role-ids'].length > 1);
     if (!user) throw new Error('the seed has no plain user with a custom role');

@@ -39,7 +39,7 @@ const events: UpstreamEvents = {
 beforeAll(async () => {
   // The shared cross-request cache, as `npm start` runs it; a window long enough that concurrent
   // requests' misses surely share their batches, and no quota guard (shares are another test's).
-  cache = createCache(
+  cache = await createCache(
     {
       ttlMs: 60_000,
       maxEntries: 1_000,
