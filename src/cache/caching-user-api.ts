@@ -89,24 +89,27 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
       return user;
     },
 
+    // Hits and loaded misses merged by position: the ids arrive distinct (the request's loader), and
+    // the client is where the upstream's order becomes theirs (see UserApi.getUsers).
     async getUsers(ids, callOptions = {}) {
       const orgId = await orgIdOf();
-      const distinct = [...new Set(ids)];
-      if (distinct.length === 0) return [];
-      const cached = await store.getMany(orgId, distinct);
-      const found = new Map<string, User | null>();
-      const missing: string[] = [];
-      distinct.forEach((id, i) => {
-        const user = cached[i];
-        if (user) found.set(id, user);
-        else missing.push(id);
+      if (ids.length === 0) return [];
+      const users: (User | null)[] = (await store.getMany(orgId, ids)).map((user) => user ?? null);
+      const missing: number[] = [];
+      users.forEach((user, at) => {
+        if (!user) missing.push(at);
       });
-      onLookup({ hits: distinct.length - missing.length, misses: missing.length });
+      onLookup({ hits: ids.length - missing.length, misses: missing.length });
       if (missing.length > 0) {
-        const loaded = await loadCharged(orgId, missing, callOptions, 'batchUsers');
-        missing.forEach((id, i) => found.set(id, loaded[i] ?? null));
+        const loaded = await loadCharged(
+          orgId,
+          missing.map((at) => ids[at] as string),
+          callOptions,
+          'batchUsers',
+        );
+        missing.forEach((at, k) => (users[at] = loaded[k] ?? null));
       }
-      return ids.map((id) => found.get(id) ?? null);
+      return users;
     },
 
     async searchUsers(params, callOptions) {

@@ -91,6 +91,7 @@ export class UserApiClient implements UserApi {
   }
 
   async getUsers(ids: readonly string[], options: CallOptions = {}): Promise<(User | null)[]> {
+    // The path's one de-duplication: whoever asks, an id goes upstream once (and costs quota once).
     const distinct = [...new Set(ids)];
     if (distinct.length === 0) return [];
     const chunks = packBatches(distinct);
@@ -128,12 +129,11 @@ export class UserApiClient implements UserApi {
       throw error;
     }
 
-    // The upstream answers in storage order, may omit ids and could repeat rows: map by user-id,
-    // keep the first row per asked id, ignore rows nobody asked for.
-    const asked = new Set(distinct);
+    // The path's one re-ordering: the upstream answers in storage order, may omit ids and could repeat
+    // rows; the first row per id is kept, and a row nobody asked for is never looked up.
     const byId = new Map<string, User>();
-    for (const user of pages.flat()) {
-      if (asked.has(user.id) && !byId.has(user.id)) byId.set(user.id, user);
+    for (const page of pages) {
+      for (const user of page) if (!byId.has(user.id)) byId.set(user.id, user);
     }
     return ids.map((id) => byId.get(id) ?? null);
   }

@@ -21,7 +21,10 @@ export interface UserApi {
   /**
    * Looks up many users with `GET /batch/users`, in chunks of at most 100 distinct ids.
    * The result is aligned with `ids` (same length and order, duplicates repeated); null where the
-   * upstream returned no such user.
+   * upstream returned no such user. On the gateway's path the ids are already distinct (the request's
+   * DataLoader); the client is the one place that de-duplicates (each id goes upstream once, whoever
+   * asks) and the one that re-orders (the upstream's storage order into `ids`' order); the cache in
+   * between merges its hits and the loaded misses by position.
    */
   getUsers(ids: readonly string[], options?: CallOptions): Promise<(User | null)[]>;
   searchUsers(params: SearchUsersParams, options?: CallOptions): Promise<SearchUsersResult>;
