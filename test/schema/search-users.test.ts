@@ -1,5 +1,6 @@
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { restSearch } from '../support/rest.js';
+import { clientOf } from '../support/client.js';
 
 let gw: TestGateway;
 
@@ -18,7 +19,7 @@ describe('searchUsers', () => {
       { role: ['admin'], 'enabled?': true },
     );
     await gw.emulator.resetStats();
-    const { searchUsers } = await gw.client.searchUsers({
+    const { searchUsers } = await clientOf(gw).searchUsers({
       filter: { roles: ['ADMIN'], enabled: true },
       orderBy: { field: 'EMAIL', direction: 'DESC' },
       first: 5,
@@ -41,7 +42,7 @@ describe('searchUsers', () => {
       let total = -1;
       let pages = 0;
       do {
-        const { searchUsers } = await gw.client.searchUsers({
+        const { searchUsers } = await clientOf(gw).searchUsers({
           filter: { enabled: false },
           orderBy,
           first: 7,
@@ -61,7 +62,7 @@ describe('searchUsers', () => {
   });
 
   it('totalCount counts every match, not the page', async () => {
-    const { searchUsers } = await gw.client.searchUsers({ first: 3 });
+    const { searchUsers } = await clientOf(gw).searchUsers({ first: 3 });
     expect(searchUsers.edges).toHaveLength(3);
     expect(searchUsers.totalCount).toBeGreaterThanOrEqual(1000);
     expect(searchUsers.pageInfo.hasNextPage).toBe(true);
@@ -101,7 +102,7 @@ describe('searchUsers', () => {
   });
 
   it('a cursor of another search (other filter or order) is BAD_USER_INPUT', async () => {
-    const { searchUsers } = await gw.client.searchUsers({ first: 2, filter: { enabled: true } });
+    const { searchUsers } = await clientOf(gw).searchUsers({ first: 2, filter: { enabled: true } });
     const cursor = searchUsers.pageInfo.endCursor as string;
     await gw.emulator.resetStats();
     const res = await gw.post(
@@ -122,14 +123,14 @@ describe('searchUsers', () => {
   it('filters by email, idp and query', async () => {
     const [someone] = await restSearch(gw.emulator, 'client-demo-admin', { limit: 1, offset: 17 });
     const email = String(someone?.['user-email']);
-    const { searchUsers } = await gw.client.searchUsers({ filter: { email: email.toUpperCase() } });
+    const { searchUsers } = await clientOf(gw).searchUsers({ filter: { email: email.toUpperCase() } });
     expect(searchUsers.edges.map((e) => e.node.id)).toEqual([someone?.['user-id']]);
 
     const idp = String((someone?.['idp-mappings'] as { idp: string }[] | undefined)?.[0]?.idp ?? 'okta');
-    const byIdp = await gw.client.searchUsers({ filter: { idp }, first: 100 });
+    const byIdp = await clientOf(gw).searchUsers({ filter: { idp }, first: 100 });
     expect(byIdp.searchUsers.totalCount).toBeGreaterThan(0);
 
-    const byQuery = await gw.client.searchUsers({ filter: { query: email.slice(0, 6) }, first: 100 });
+    const byQuery = await clientOf(gw).searchUsers({ filter: { query: email.slice(0, 6) }, first: 100 });
     expect(byQuery.searchUsers.edges.some((e) => e.node.id === someone?.['user-id'])).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { restSearch } from '../support/rest.js';
+import { clientOf } from '../support/client.js';
 
 let gw: TestGateway;
 let readonly: TestGateway;
@@ -19,7 +20,7 @@ beforeAll(async () => {
     { role: 'user', 'enabled?': true },
   );
   target = String(users[0]?.['user-id']);
-  const owner = (await gw.client.me()).me.user;
+  const owner = (await clientOf(gw).me()).me.user;
   if (!owner) throw new Error('me has no user');
   adminOwnerId = owner.id;
 });
@@ -31,13 +32,13 @@ beforeEach(() => gw.emulator.resetStats());
 
 describe('updateUser', () => {
   it('changes name and nick, and the next query sees the change at once', async () => {
-    const { user: before } = await gw.client.getUser(target);
-    const { updateUser } = await gw.client.updateUser(target, { name: 'Ada Lovelace', nick: 'ada' });
+    const { user: before } = await clientOf(gw).getUser(target);
+    const { updateUser } = await clientOf(gw).updateUser(target, { name: 'Ada Lovelace', nick: 'ada' });
     expect(updateUser).toEqual({
       __typename: 'UpdateUserSuccess',
       user: expect.objectContaining({ id: target, name: 'Ada Lovelace', nick: 'ada' }),
     });
-    const { user: after } = await gw.client.getUser(target);
+    const { user: after } = await clientOf(gw).getUser(target);
     expect(after).toEqual({ ...before, name: 'Ada Lovelace', nick: 'ada', updatedAt: expect.any(String) });
     expect(Date.parse(String(after?.updatedAt))).toBeGreaterThanOrEqual(
       Date.parse(String(before?.updatedAt ?? 0)),
@@ -48,23 +49,23 @@ describe('updateUser', () => {
   });
 
   it('disables and enables a user, and changes the role', async () => {
-    const off = await gw.client.updateUser(target, { enabled: false });
+    const off = await clientOf(gw).updateUser(target, { enabled: false });
     expect(off.updateUser).toEqual(
       expect.objectContaining({
         user: expect.objectContaining({ enabled: false, blockedAt: expect.any(String) }),
       }),
     );
-    const on = await gw.client.updateUser(target, { enabled: true, role: 'ADMIN' });
+    const on = await clientOf(gw).updateUser(target, { enabled: true, role: 'ADMIN' });
     expect(on.updateUser).toEqual(
       expect.objectContaining({
         user: expect.objectContaining({ enabled: true, role: 'ADMIN', enabledAt: expect.any(String) }),
       }),
     );
-    await gw.client.updateUser(target, { role: 'USER' });
+    await clientOf(gw).updateUser(target, { role: 'USER' });
   });
 
   it('an unknown user is a NotFoundError', async () => {
-    const { updateUser } = await gw.client.updateUser('idb-amp:00000000-0000-0000-0000-00000000cafe', {
+    const { updateUser } = await clientOf(gw).updateUser('idb-amp:00000000-0000-0000-0000-00000000cafe', {
       nick: 'x',
     });
     expect(updateUser).toEqual({
@@ -75,7 +76,7 @@ describe('updateUser', () => {
 
   it('demoting or disabling yourself is a ValidationError on `id`', async () => {
     for (const input of [{ role: 'USER' as const }, { enabled: false }]) {
-      const { updateUser } = await gw.client.updateUser(adminOwnerId, input);
+      const { updateUser } = await clientOf(gw).updateUser(adminOwnerId, input);
       expect(updateUser).toEqual({
         __typename: 'ValidationError',
         message: 'Invalid input: id',
@@ -85,12 +86,12 @@ describe('updateUser', () => {
   });
 
   it('an empty input or explicit nulls are ValidationErrors with no upstream call', async () => {
-    expect((await gw.client.updateUser(target, {})).updateUser).toEqual({
+    expect((await clientOf(gw).updateUser(target, {})).updateUser).toEqual({
       __typename: 'ValidationError',
       message: 'Invalid input: input',
       fields: [{ path: ['input'], message: 'Give at least one field to change' }],
     });
-    expect((await gw.client.updateUser(target, { enabled: null, nick: null })).updateUser).toEqual({
+    expect((await clientOf(gw).updateUser(target, { enabled: null, nick: null })).updateUser).toEqual({
       __typename: 'ValidationError',
       message: 'Invalid input: input.enabled, input.nick',
       fields: [
@@ -102,7 +103,7 @@ describe('updateUser', () => {
   });
 
   it('a value the upstream rejects comes back on the GraphQL input name, not the kebab-case key', async () => {
-    const { updateUser } = await gw.client.updateUser(target, { name: '' });
+    const { updateUser } = await clientOf(gw).updateUser(target, { name: '' });
     expect(updateUser).toEqual({
       __typename: 'ValidationError',
       message: 'Invalid input: input.name',
@@ -111,7 +112,7 @@ describe('updateUser', () => {
   });
 
   it('read-only credentials get a ForbiddenError naming the missing scope', async () => {
-    const { updateUser } = await readonly.client.updateUser(target, { nick: 'nope' });
+    const { updateUser } = await clientOf(readonly).updateUser(target, { nick: 'nope' });
     expect(updateUser).toEqual({
       __typename: 'ForbiddenError',
       message: 'These credentials may not change users',

@@ -1,5 +1,6 @@
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { restSearch } from '../support/rest.js';
+import { clientOf } from '../support/client.js';
 
 let gw: TestGateway;
 /** 130 users of org 1 in creation order, read straight from the emulator's REST API. */
@@ -22,7 +23,7 @@ const idOf = (i: number) => String(org1[i]?.['user-id']);
 describe('user(id)', () => {
   it('returns every upstream field in camelCase, for one batch call and no single get', async () => {
     const rest = org1[3] as Record<string, unknown>;
-    const { user } = await gw.client.getUser(idOf(3));
+    const { user } = await clientOf(gw).getUser(idOf(3));
     expect(user).toEqual({
       id: rest['user-id'],
       orgId: rest['org-id'],
@@ -96,7 +97,7 @@ describe('batching', () => {
 
   it('users(ids) keeps length and order, with null in the slots of missing users', async () => {
     const ids = [idOf(5), 'nope', idOf(1), org2Id, idOf(5)];
-    const { users } = await gw.client.getUsers(ids);
+    const { users } = await clientOf(gw).getUsers(ids);
     expect(users.map((u) => u?.id ?? null)).toEqual([idOf(5), null, idOf(1), null, idOf(5)]);
     expect((await gw.emulator.stats()).batchSizes).toEqual([4]);
   });
@@ -137,7 +138,7 @@ describe('batching', () => {
   });
 
   it('an empty users list costs nothing', async () => {
-    expect(await gw.client.getUsers([])).toEqual({ users: [] });
+    expect(await clientOf(gw).getUsers([])).toEqual({ users: [] });
     expect((await gw.emulator.stats()).calls.batchUsers).toBe(0);
   });
 });

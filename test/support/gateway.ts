@@ -5,7 +5,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Authenticate } from '../../src/auth/authenticate.js';
 import type { CachingOptions } from '../../src/cache/caching-user-api.js';
-import { createGatewayClient, type GatewayClient } from '../../src/client/gateway-client.js';
 import { loadConfig, type Config, type ServerConfig } from '../../src/config.js';
 import type { EmulatorOptions } from '../../src/emulator/server.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
@@ -36,8 +35,6 @@ export interface TestGateway {
   origin: string;
   /** A fetch that reaches this gateway: in-process through gateway.fetch, or over its socket. */
   fetch: Fetch;
-  /** The typed client, over `fetch`. */
-  client: GatewayClient;
   /** The gateway's metrics (also served on /metrics). */
   metrics: Metrics;
   /** Posts any document as a GraphQL client does; resolves to the parsed JSON response, errors included. */
@@ -194,7 +191,6 @@ export async function startTestGateway(
     url,
     origin,
     fetch: fetchFn,
-    client: createGatewayClient(url, { fetch: fetchFn }),
     metrics: gateway.metrics,
     async post(query, variables, headers = {}) {
       const response = await postJson(

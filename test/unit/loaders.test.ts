@@ -2,6 +2,7 @@ import { execute, parse } from 'graphql';
 import { createContext, type GraphQLContext } from '../../src/schema/context.js';
 import { getSchema } from '../../src/schema/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { clientOf } from '../support/client.js';
 
 // Several documents executed with one context stand for the later steps of one request (what a
 // federation gateway's follow-up fetches or nested resolvers see): the loader set is the request's.
@@ -85,9 +86,9 @@ describe('per-request loaders', () => {
 
 describe('me', () => {
   it('returns the credentials’ owner and organisation', async () => {
-    const { me } = await gw.client.me();
+    const { me } = await clientOf(gw).me();
     expect(me.user).toEqual(expect.objectContaining({ role: 'ADMIN', scopes: expect.any(Array) }));
-    expect(me.organization?.id).toBe((await gw.client.getUser(me.user?.id ?? '')).user?.orgId);
+    expect(me.organization?.id).toBe((await clientOf(gw).getUser(me.user?.id ?? '')).user?.orgId);
   });
 });
 
