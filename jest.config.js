@@ -11,10 +11,10 @@ export default {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 30000,
-  // One RSA signing key for every emulator the tests start (see the file).
+  // One RSA signing key and one generated seed for every emulator the tests start (see the files).
   globalSetup: '<rootDir>/test/support/global-setup.ts',
-  // Detaches each file's request scope when the file is done (see the file).
-  setupFilesAfterEnv: ['<rootDir>/test/support/after-each-file.ts'],
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/support/per-file.ts'],
 
   // One worker per core. The suite is CPU-bound (each file loads the gateway's modules afresh, each
   // emulator makes an RSA key and its seed): jest's default of cores − 1 ran one worker on a 2-core

@@ -55,6 +55,14 @@ export function createSeedData(seed: number = DEFAULT_SEED): Readonly<SeedData> 
   return data;
 }
 
+/**
+ * Takes over data that generateSeedData made for `seed` elsewhere (another process, through JSON), so
+ * that a host which loads this module afresh many times (jest, per test file) generates it only once.
+ */
+export function adoptSeedData(seed: number, data: SeedData): void {
+  generated.set(seed, deepFreeze(data));
+}
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
     for (const inner of Object.values(value)) deepFreeze(inner);
