@@ -16,10 +16,10 @@ export default {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   setupFilesAfterEnv: ['<rootDir>/test/support/per-file.ts'],
 
-  // One worker per core. The suite is CPU-bound (each file loads the gateway's modules afresh, each
-  // emulator makes an RSA key and its seed): jest's default of cores − 1 ran one worker on a 2-core
-  // machine (~190 s); two ran in ~100 s, and three or four no faster, at more CPU.
-  maxWorkers: '100%',
+  // Three workers on two cores. The suite is CPU-bound, but a file that waits on sockets, child
+  // processes or a browser leaves its core idle; a third worker fills those waits (about 66 s instead of
+  // 70 on the 2-core machine; one worker took about 190 s).
+  maxWorkers: '150%',
   // Native ESM under jest keeps every file's modules alive (vm.SourceTextModule is never collected:
   // nodejs/node#59118, jestjs/jest#14605), so a worker's heap grows by 30–50 MB a file and its garbage
   // collection slows with it. A worker past this after a file is replaced: 71 s instead of 75 s.
