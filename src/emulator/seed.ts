@@ -42,7 +42,7 @@ const EXTRA_SCOPE_SETS = [['private-intel'], ['sse'], ['enrich:read', 'inspect:r
 const iso = (ms: number) => new Date(ms).toISOString();
 
 // The same seed gives the same data, so each is generated once per process and shared deeply frozen:
-// a change throws (modules are strict), so whoever changes users works on a copy (createUserStore's).
+// a change throws (modules are strict); an emulator's store changes a copy (copy-on-write).
 const generated = new Map<number, Readonly<SeedData>>();
 
 /** The seeded orgs and users, generated once per seed number and deeply frozen. */
