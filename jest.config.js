@@ -1,5 +1,7 @@
 // Native ESM under jest (node --experimental-vm-modules, see the "test" script): graphql-request 7
 // and jose ship ESM only, so the tests load them as ESM rather than transpiling them to CommonJS.
+import { availableParallelism } from 'node:os';
+
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
@@ -18,8 +20,8 @@ export default {
 
   // Three workers on two cores. The suite is CPU-bound, but a file that waits on sockets, child
   // processes or a browser leaves its core idle; a third worker fills those waits (about 66 s instead of
-  // 70 on the 2-core machine; one worker took about 190 s).
-  maxWorkers: '150%',
+  // 70 on the 2-core machine; one worker took about 190 s). A number: jest reads '150%' as 150.
+  maxWorkers: Math.ceil(availableParallelism() * 1.5),
   // Native ESM under jest keeps every file's modules alive (vm.SourceTextModule is never collected:
   // nodejs/node#59118, jestjs/jest#14605), so a worker's heap grows by 30–50 MB a file and its garbage
   // collection slows with it. A worker past this after a file is replaced: 71 s instead of 75 s.
