@@ -47,12 +47,17 @@ async function main() {
 /** Failures we can name (bad settings, a busy port, the wrong org): their message says it all. */
 async function isNamed(error: unknown): Promise<boolean> {
   if (error instanceof ConfigError) return true;
-  // Loaded already when they are what failed: the import only fetches the module's classes.
-  const [{ ListenError }, { GatewayOrgError }] = await Promise.all([
-    import('./server/http-server.js'),
-    import('./auth/gateway-org.js'),
-  ]);
-  return error instanceof ListenError || error instanceof GatewayOrgError;
+  // Loaded already when they are what failed: the import only fetches the module's classes. When
+  // loading the gateway itself failed, so does this: then the failure is not one we can name.
+  try {
+    const [{ ListenError }, { GatewayOrgError }] = await Promise.all([
+      import('./server/http-server.js'),
+      import('./auth/gateway-org.js'),
+    ]);
+    return error instanceof ListenError || error instanceof GatewayOrgError;
+  } catch {
+    return false;
+  }
 }
 
 main().catch(async (error: unknown) => {

@@ -5,22 +5,10 @@ import { createMemoryStore } from '../../src/cache/memory-store.js';
 import { createQuotaGuard } from '../../src/cache/quota-guard.js';
 import { UpstreamRateLimitedError } from '../../src/upstream/errors.js';
 import type { User } from '../../src/upstream/types.js';
+import { fakeUser } from '../support/users.js';
 import type { UserApi } from '../../src/upstream/user-api.js';
 
-const user = (id: string, orgId: string, name = `name of ${id}`): User => ({
-  id,
-  orgId,
-  name,
-  role: 'user',
-  scopes: [],
-  enabled: true,
-  createdAt: '2024-01-01T00:00:00.000Z',
-  roleIds: [],
-  additionalScopes: [],
-  lastLoggedAt: [],
-  idpMappings: [],
-  oldIdpMappings: [],
-});
+const user = fakeUser;
 
 /** A User API of one org holding `ids`, recording each getUsers call; `hold` parks calls until released. */
 function fakeApi(orgId: string, ids: string[]) {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { ORG_1_ID, ORG_2_ID } from '../../src/emulator/demo-clients.js';
 import { builtMain } from '../support/built-gateway.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { emulatorJwtEnv } from '../support/auth.js';
 import { freePort } from '../support/net.js';
 
 interface Outcome {
@@ -124,14 +125,7 @@ describe('AUTH_MODE=jwt: the gateway’s organisation at start', () => {
 
   const jwtOver = (baseUrl: string, extra: Record<string, string> = {}) => ({
     PORT: '0',
-    XDR_BASE_URL: baseUrl,
-    XDR_CLIENT_ID: 'client-demo-admin',
-    XDR_CLIENT_SECRET: 'demo-admin-secret',
-    AUTH_MODE: 'jwt',
-    AUTH_JWKS_URL: `${emulator.url}/.well-known/jwks`,
-    AUTH_ISSUER: 'https://visibility.amp.cisco.com',
-    AUTH_AUDIENCE: 'https://visibility.amp.cisco.com',
-    ...extra,
+    ...emulatorJwtEnv(emulator.url, { XDR_BASE_URL: baseUrl, ...extra }),
   });
 
   it('an AUTH_ORG_ID that whoami contradicts: one clean line naming AUTH_ORG_ID, exit 1', async () => {

@@ -60,6 +60,27 @@ export function emulatorJwtConfig(
 }
 
 /**
+ * The environment of a gateway in AUTH_MODE=jwt over the emulator at `emulatorUrl` (its admin demo
+ * client upstream, its tokens trusted), as an operator would set it; `extra` adds or overrides
+ * (XDR_BASE_URL for another upstream, say).
+ */
+export function emulatorJwtEnv(
+  emulatorUrl: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    XDR_BASE_URL: emulatorUrl,
+    XDR_CLIENT_ID: 'client-demo-admin',
+    XDR_CLIENT_SECRET: 'demo-admin-secret',
+    AUTH_MODE: 'jwt',
+    AUTH_JWKS_URL: `${emulatorUrl}/.well-known/jwks`,
+    AUTH_ISSUER: EMULATOR_TOKEN_HOST,
+    AUTH_AUDIENCE: EMULATOR_TOKEN_HOST,
+    ...extra,
+  };
+}
+
+/**
  * AUTH_MODE=forward settings for the emulator as upstream, as loadConfig derives them for it; the
  * JWKS is the upstream's (`upstreamUrl` in the authenticator's deps).
  */

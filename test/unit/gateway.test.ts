@@ -7,11 +7,12 @@ import { ORG_1_ID, ORG_2_ID } from '../../src/emulator/demo-clients.js';
 import { exampleUserIds } from '../../src/emulator/seed.js';
 import { createGateway, createUserApiStack } from '../../src/gateway.js';
 import { createLogger } from '../../src/logger.js';
-import type { User } from '../../src/upstream/types.js';
 import type { UserApi } from '../../src/upstream/user-api.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { fetchOf, IN_PROCESS_ORIGIN } from '../support/gateway.js';
+import { emulatorJwtEnv } from '../support/auth.js';
 import { postJson } from '../support/http.js';
+import { fakeUser } from '../support/users.js';
 
 // createGateway in-process: the default mode as `npm start` runs it (no settings at all), the jwt
 // mode's start-time org check, and the one place that stacks a request's UserApi.
@@ -47,17 +48,7 @@ describe('createGateway', () => {
     });
     afterAll(() => emulator.close());
 
-    const jwtConfig = (extra: Record<string, string>) =>
-      loadConfig({
-        XDR_BASE_URL: emulator.url,
-        XDR_CLIENT_ID: 'client-demo-admin',
-        XDR_CLIENT_SECRET: 'demo-admin-secret',
-        AUTH_MODE: 'jwt',
-        AUTH_JWKS_URL: `${emulator.url}/.well-known/jwks`,
-        AUTH_ISSUER: 'https://visibility.amp.cisco.com',
-        AUTH_AUDIENCE: 'https://visibility.amp.cisco.com',
-        ...extra,
-      });
+    const jwtConfig = (extra: Record<string, string>) => loadConfig(emulatorJwtEnv(emulator.url, extra));
 
     it('refuses to build a gateway whose AUTH_ORG_ID whoami contradicts', async () => {
       await expect(
@@ -84,20 +75,7 @@ describe('createGateway', () => {
 });
 
 describe('createUserApiStack: client → cache → scope check', () => {
-  const user = (id: string, orgId: string): User => ({
-    id,
-    orgId,
-    name: id,
-    role: 'user',
-    scopes: [],
-    enabled: true,
-    createdAt: '2024-01-01T00:00:00.000Z',
-    roleIds: [],
-    additionalScopes: [],
-    lastLoggedAt: [],
-    idpMappings: [],
-    oldIdpMappings: [],
-  });
+  const user = (id: string, orgId: string) => fakeUser(id, orgId, id);
   /** A User API of one org whose users are every id asked for; counts its getUsers calls. */
   const fakeClient = (orgId: string) => {
     const calls: string[][] = [];
