@@ -4,9 +4,10 @@
 // { texts: ruleIds[][], files: violations[] } as JSON on stdout, with the project's own eslint.config.js
 // and only `rules` switched on.
 import { ESLint } from 'eslint';
+import { stdin, stdout } from 'node:process';
 import { text } from 'node:stream/consumers';
 
-const { rules, texts, files } = JSON.parse(await text(process.stdin));
+const { rules, texts, files } = JSON.parse(await text(stdin));
 const eslint = new ESLint({ ruleFilter: ({ ruleId }) => rules.includes(ruleId) });
 
 const messages = [];
@@ -19,4 +20,4 @@ const violations = (await eslint.lintFiles(files)).flatMap((result) =>
     .filter((message) => rules.includes(message.ruleId ?? ''))
     .map((message) => `${result.filePath}:${message.line} ${message.message}`),
 );
-process.stdout.write(JSON.stringify({ texts: messages, files: violations }));
+stdout.write(JSON.stringify({ texts: messages, files: violations }));
