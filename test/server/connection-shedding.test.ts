@@ -243,7 +243,9 @@ describe('MAX_CONCURRENT_OPERATIONS (deliverable 4)', () => {
       expect(responses.map((r) => [r.status, JSON.parse(r.body)])).toEqual(
         [first, second, third].map((id) => [200, { data: { user: { id } } }]),
       );
-      expect(finished[2]).toBe(third);
+      // Unqueued, the third would have answered first (its upstream call is not delayed); queued, it
+      // runs once a slow one has finished, and may then overtake the other slow one.
+      expect(finished.indexOf(third)).toBeGreaterThan(0);
       expect((await gw.emulator.stats()).calls.batchUsers).toBe(3);
     } finally {
       await gw.close();
