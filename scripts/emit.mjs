@@ -1,36 +1,38 @@
-// Compiles src/**/*.ts into <outDir> (default dist/) file by file with TypeScript's transpileModule,
-// source maps included. With isolatedModules (tsconfig.json) that is what tsc emits, without tsc's
-// type check (npm run typecheck's business): about 1.5 s instead of 5. `npm start` runs it, and so do
-// the end-to-end tests (test/support/built-gateway.ts). `npm run build` stays tsc, checked.
+// Compiles src/**/*.ts into <outDir> (default dist/) file by file with swc (as the tests' transform
+// does), source maps included. With isolatedModules and verbatimModuleSyntax (tsconfig.json) stripping
+// the types file by file is all tsc's emit does, without tsc's type check (npm run typecheck's
+// business): about 0.3 s of CPU, against 3.5 s with TypeScript's transpileModule and 5 s with tsc.
+// `npm start` runs it, and so do the end-to-end tests (test/support/built-gateway.ts). `npm run build`
+// stays tsc, checked.
 // Plain JavaScript, so that it starts without a TypeScript loader.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import { transformSync } from '@swc/core';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = path.join(root, 'src');
 const outDir = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
 
-const compilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.ESNext,
-  verbatimModuleSyntax: true,
-  sourceMap: true,
+const options = {
+  jsc: { parser: { syntax: 'typescript' }, target: 'es2022', transform: { verbatimModuleSyntax: true } },
+  module: { type: 'es6' },
+  sourceMaps: true,
+  inlineSourcesContent: false,
 };
 
 for (const name of readdirSync(src, { recursive: true })) {
   if (!name.endsWith('.ts') || name.endsWith('.d.ts')) continue;
   const file = path.join(src, name);
   const target = path.join(outDir, name.replace(/\.ts$/, '.js'));
-  const { outputText, sourceMapText = '{}' } = ts.transpileModule(readFileSync(file, 'utf8'), {
-    fileName: file,
-    compilerOptions,
+  const { code, map: sourceMap = '{}' } = transformSync(readFileSync(file, 'utf8'), {
+    ...options,
+    filename: file,
   });
   // As tsc writes it: the source named relative to the map, so stack traces point into src/.
-  const map = { ...JSON.parse(sourceMapText), sources: [path.relative(path.dirname(target), file)] };
+  const map = { ...JSON.parse(sourceMap), sources: [path.relative(path.dirname(target), file)] };
   mkdirSync(path.dirname(target), { recursive: true });
-  writeFileSync(target, outputText);
+  writeFileSync(target, `${code}\n//# sourceMappingURL=${path.basename(target)}.map\n`);
   writeFileSync(`${target}.map`, JSON.stringify(map));
 }
