@@ -20,6 +20,8 @@ export interface Config {
   upstream: UpstreamConfig;
   /** Per-attempt timeout of an upstream call. */
   upstreamTimeoutMs: number;
+  /** Keep-alive connections to the upstream: how many calls can be in flight at once. */
+  upstreamConnections: number;
   /** Upstream resilience: deadline per operation, read retries, circuit breaker, body cap. */
   resilience: ResilienceConfig;
   /** Most ids one `users(ids:)` field accepts. */
@@ -144,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     upstream,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    upstreamConnections: e.UPSTREAM_CONNECTIONS,
     resilience: {
       operationDeadlineMs: e.UPSTREAM_OPERATION_DEADLINE_MS,
       retryMaxAttempts: e.UPSTREAM_RETRY_MAX_ATTEMPTS,

@@ -27,7 +27,7 @@ export interface GatewayDeps {
   /** Instead of the authenticator of config.auth; given the upstream (forward mode needs forCaller). */
   authenticate?: (wired: { upstream: Upstream }) => Authenticate;
   /** Over the upstream options taken from config: e.g. resilience off, or with injected clocks. */
-  upstream?: Partial<Pick<UpstreamOptions, 'resilience' | 'logger' | 'connections' | 'now'>>;
+  upstream?: Partial<Pick<UpstreamOptions, 'resilience' | 'logger' | 'now'>>;
   /** Told every upstream event as well as metrics, readiness and tracing are. */
   events?: UpstreamEvents;
   /**
@@ -107,6 +107,7 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
       ...target,
       logger: logger.child({ component: 'upstream' }),
       timeoutMs: config.upstreamTimeoutMs,
+      connections: config.upstreamConnections,
       maxBodyBytes: config.resilience.maxBodyBytes,
       resilience: resilienceOf(config.resilience),
       ...deps.upstream,

@@ -19,7 +19,7 @@ export interface UpstreamOptions {
   clientSecret: string;
   /** Deadline of one HTTP attempt, token requests included. Default 10 000. */
   timeoutMs?: number;
-  /** Keep-alive connections to the upstream. Default 16. */
+  /** Keep-alive connections to the upstream. Default 128. */
   connections?: number;
   /** Larger response bodies are refused as malformed. Default 10 MiB. */
   maxBodyBytes?: number;

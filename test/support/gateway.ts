@@ -144,6 +144,7 @@ export async function startTestGateway(
     XDR_CLIENT_ID: options.clientId ?? 'client-demo-admin',
     XDR_CLIENT_SECRET: options.clientSecret ?? 'demo-admin-secret',
     UPSTREAM_TIMEOUT_MS: setting(upstream.timeoutMs ?? 5_000),
+    UPSTREAM_CONNECTIONS: setting(upstream.connections),
     UPSTREAM_MAX_BODY_BYTES: setting(upstream.maxBodyBytes),
     UPSTREAM_OPERATION_DEADLINE_MS: setting(app.operationDeadlineMs),
     USERS_MAX_IDS: setting(options.maxUserIds),
@@ -168,7 +169,6 @@ export async function startTestGateway(
     upstream: {
       resilience: upstream.resilience ?? false,
       ...(upstream.logger ? { logger: upstream.logger } : {}),
-      ...(upstream.connections ? { connections: upstream.connections } : {}),
       ...(upstream.now ? { now: upstream.now } : {}),
     },
     ...(upstream.events ? { events: upstream.events } : {}),
