@@ -9,7 +9,8 @@ import { Pool } from 'undici';
 
 const upstreamUrl = process.argv[2];
 if (!upstreamUrl) throw new Error('usage: b2-proxy.ts <emulator url>');
-const pool = new Pool(upstreamUrl, { connections: 16 });
+// As many upstream connections as the gateway's default (UPSTREAM_CONNECTIONS).
+const pool = new Pool(upstreamUrl, { connections: 128 });
 
 async function call(method: 'GET' | 'POST', path: string, body?: unknown, auth = `Bearer ${token}`) {
   const response = await pool.request({

@@ -27,6 +27,12 @@ const WARMUP_SEC: Record<number, number> = { 0: 6, 20: 2 };
 const HALF_LOAD_ROUNDS = 4;
 const HALF_LOAD_ROUND_SEC = quick ? 2 : 5;
 const DELAYS_MS = [0, 20];
+/**
+ * Cisco seen from another region: W1 uncached against an upstream 100 ms away, with enough clients
+ * (FAR_CLIENTS) that the gateway's pool of upstream connections, not the CPU, is what could cap it.
+ */
+const FAR_DELAY_MS = 100;
+const FAR_CLIENTS = 200;
 const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5'] as const;
 type Workload = (typeof WORKLOADS)[number];
 type Target = 'gateway' | 'gatewayNoCache' | 'B1' | 'B2';
@@ -431,6 +437,41 @@ async function runAt(delayMs: number): Promise<DelayRun> {
   }
 }
 
+/** W1 uncached and B2 at FAR_DELAY_MS, FAR_CLIENTS connections each. */
+async function runFar(): Promise<Pick<Run['gateway'], 'W1'>[]> {
+  const emulator = await startService('emulator-process.ts');
+  const services: Service[] = [emulator];
+  try {
+    const token = await tokenOf(emulator.url);
+    const search = await fetch(`${emulator.url}/iroh/user-mgmt/search/users?limit=1000`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const ids = ((await search.json()) as { data: Record<string, string>[] }).data.map(
+      (u) => u['user-id'] as string,
+    );
+    await control(emulator.url, 'POST', 'faults', { route: '*', delayMs: FAR_DELAY_MS });
+    const bare = await startGateway(emulator.url, { CACHE_ENABLED: 'false' });
+    const b2 = await startService('b2-proxy.ts', [emulator.url]);
+    services.push(bare, b2);
+    const far: Pick<Run['gateway'], 'W1'>[] = [];
+    for (const [target, service] of [
+      ['gatewayNoCache', bare],
+      ['B2', b2],
+    ] as const) {
+      const options = { ...workload('W1', target, service.url, ids, token), connections: FAR_CLIENTS };
+      await autocannon({ ...options, duration: 2 });
+      const W1 = await measure(emulator.url, options, service.pid);
+      console.log(`${FAR_DELAY_MS} ms ${target.padEnd(14)} W1  ${JSON.stringify(W1)}`);
+      far.push({ W1 });
+    }
+    return far;
+  } finally {
+    for (const service of services.reverse()) await service.stop();
+  }
+}
+
 const started = Date.now();
 // The gateway runs as `npm start` runs it: compiled.
 execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
@@ -443,6 +484,7 @@ for (const delay of DELAYS_MS) {
   runs[delay] = delayRun.run;
   peakRssMb = Math.max(peakRssMb, delayRun.peakRssMb);
 }
+const [farGateway, farB2] = await runFar();
 
 const at0 = runs[0] as Run;
 const at20 = runs[20] as Run;
@@ -460,6 +502,8 @@ const latest = {
     W2_vs_B2: ratio(at0.gateway.W2, at0.B2.W2),
     W1_nocache_vs_B2: ratio(at0.gatewayNoCache.W1, at0.B2.W1),
     W2_nocache_vs_B2: ratio(at0.gatewayNoCache.W2, at0.B2.W2),
+    W5_nocache_vs_B2: ratio(at0.gatewayNoCache.W5, at0.B2.W5),
+    W1_nocache_100ms_vs_B2: ratio(farGateway?.W1, farB2?.W1),
   },
   peakRssMb,
   gatewayNoCache: at0.gatewayNoCache,
@@ -472,6 +516,7 @@ const latest = {
     // The gateway's own cost over calling the User API directly, at half load (open loop, W1).
     addedOverB1: addedOverB1(delayRuns[20]?.halfLoad?.results),
   },
+  at100ms: { clients: FAR_CLIENTS, gatewayNoCache: farGateway?.W1, B2: farB2?.W1 },
   elapsedSec: round((Date.now() - started) / 1000, 0),
 };
 
@@ -511,6 +556,17 @@ function table(): string {
       }
     }
   }
+  for (const [target, far] of [
+    ['gatewayNoCache', farGateway],
+    ['B2', farB2],
+  ] as const) {
+    const f = far?.W1;
+    if (f) {
+      rows.push(
+        `| ${FAR_DELAY_MS} ms (${FAR_CLIENTS} clients) | W1 | ${target} | ${f.rps} | ${f.p50Ms} | ${f.p99Ms} | ${f.upstreamCallsPerOp} | ${f.idsPerBatch ?? '–'} | ${f.rssMb ?? '–'} |`,
+      );
+    }
+  }
   const half = delayRuns[20]?.halfLoad;
   if (half) {
     rows.push(
@@ -535,7 +591,8 @@ function table(): string {
       (repeat
         ? `Cached gateway's peak RSS after its five 0 ms workloads: ${repeat.firstPassPeakRssMb} MB; after running W1, W2 and W5 again: ${repeat.secondPassPeakRssMb} MB (${repeat.growthPct}% growth). `
         : '') +
-      `W1 vs B2: ${latest.ratios.W1_vs_B2}× (no cache: ${latest.ratios.W1_nocache_vs_B2}×).`,
+      `W1 vs B2: ${latest.ratios.W1_vs_B2}× (no cache: ${latest.ratios.W1_nocache_vs_B2}×; at ${FAR_DELAY_MS} ms: ${latest.ratios.W1_nocache_100ms_vs_B2}×). ` +
+      `No cache vs B2 at 0 ms: W2 ${latest.ratios.W2_nocache_vs_B2}×, W5 ${latest.ratios.W5_nocache_vs_B2}×.`,
   );
   return `${rows.join('\n')}\n`;
 }
