@@ -331,7 +331,8 @@ async function measure(emulatorUrl: string, options: Options, pid: number | unde
   const ops = Math.max(1, result.requests.total);
   const batches = stats.batchSizes;
   return {
-    rps: round(result.requests.average, 0),
+    // Answers with data: a refused request (503 OVERLOADED, a timeout) is an error, not throughput.
+    rps: round((result.requests.average * result['2xx']) / Math.max(1, result.requests.total), 0),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     upstreamCallsPerOp: round(calls / ops, 3),

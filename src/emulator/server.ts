@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -91,6 +92,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const clients = createClientRegistry();
   const controls = createTestControls();
   const closing = new AbortController();
+  // Every request delayed by a fault listens for the close: hundreds at once under a benchmark, which
+  // is no leak (each removes its listener when its delay ends).
+  setMaxListeners(0, closing.signal);
 
   const routes: Route[] = [
     ...createUserApiRoutes({ store, tokens, limiter, clients, clock: options.clock ?? Date.now }),

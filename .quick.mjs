@@ -1,0 +1,30 @@
+// throwaway: W1/W2/W5 uncached gateway vs B2, 0 ms
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+const FLAGS = (process.env.FLAGS ?? '--max-old-space-size=128 --v8-pool-size=1 --enable-source-maps').split(' ').filter(Boolean);
+const DIST = process.env.DIST ?? 'dist/main.js';
+const SEC = Number(process.env.SEC ?? 5);
+function url(child, re) { return new Promise((res, rej) => { const l = createInterface({ input: child.stdout }); l.on('line', (x) => { const m = re.exec(x); if (m) { res(m[1]); } }); child.once('exit', (c) => rej(new Error('exit ' + c))); }); }
+const kids = [];
+const emu = spawn(process.execPath, ['--import', 'tsx', 'bench/emulator-process.ts'], { stdio: ['ignore', 'pipe', 'inherit'] }); kids.push(emu);
+const eurl = await url(emu, /^\{"url":"([^"]+)"\}$/);
+const tok = (await (await fetch(`${eurl}/iroh/oauth2/token`, { method: 'POST', headers: { authorization: 'Basic ' + Buffer.from('client-demo-admin:demo-admin-secret').toString('base64'), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })).json()).access_token;
+const ids = (await (await fetch(`${eurl}/iroh/user-mgmt/search/users?limit=1000`, { method: 'POST', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' }, body: '{}' })).json()).data.map((u) => u['user-id']);
+const gw = spawn(process.execPath, [...FLAGS, DIST], { stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env.PATH, XDR_BASE_URL: eurl, XDR_CLIENT_ID: 'client-demo-admin', XDR_CLIENT_SECRET: 'demo-admin-secret', AUTH_ALLOW_NONE: 'true', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'error', QUOTA_PER_HOUR: '0', CACHE_ENABLED: 'false', ...(process.env.GWENV ? JSON.parse(process.env.GWENV) : {}) } }); kids.push(gw);
+const port = await url(gw, /^GraphQL gateway: http:\/\/[^/]+:(\d+)\/graphql$/); gw.stdout.resume();
+const base = `http://127.0.0.1:${port}/graphql`;
+const FIELDS = 'id email name nick role enabled createdAt lastLoginAt';
+const USER = `query($id: ID!) { user(id: $id) { ${FIELDS} } }`;
+const USERS = `query($ids: [ID!]!) { users(ids: $ids) { ${FIELDS} } }`;
+const pick = (l) => l[Math.floor(Math.random() * l.length)];
+const w100 = () => { const s = Math.floor(Math.random() * (ids.length - 100)); return ids.slice(s, s + 100); };
+const gql = (q, v) => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q, variables: v }) });
+const run = async (make, connections, duration) => { const r = await autocannon({ url: base, connections, duration, requests: [{ setupRequest: (req) => ({ ...req, ...make() }) }] }); return Math.round(r.requests.average) + (r.non2xx + r.errors ? ` (err ${r.non2xx + r.errors})` : ''); };
+await run(() => gql(USER, { id: pick(ids) }), 10, 4);
+await run(() => gql(USERS, { ids: w100() }), 10, 2);
+const out = { W1: await run(() => gql(USER, { id: pick(ids) }), 10, SEC), W2: await run(() => gql(USERS, { ids: w100() }), 10, SEC), W5: await run(() => gql(USERS, { ids: ids.slice(0, 100) }), 50, SEC) };
+const rss = (await import('node:fs')).readFileSync(`/proc/${gw.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)[1];
+console.log(JSON.stringify({ label: process.env.LABEL ?? '', ...out, peakMB: Math.round(rss / 1024) }));
+for (const k of kids) k.kill('SIGTERM');
+process.exit(0);
