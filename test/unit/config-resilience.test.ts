@@ -61,3 +61,16 @@ describe('resilience settings', () => {
     ]);
   });
 });
+
+describe('UPSTREAM_CONNECTIONS', () => {
+  it('defaults to 128 and is read from the environment', () => {
+    expect(loadConfig({}).upstreamConnections).toBe(128);
+    expect(loadConfig({ UPSTREAM_CONNECTIONS: '4' }).upstreamConnections).toBe(4);
+  });
+
+  it.each(['0', '1025', 'all'])('refuses %s, naming the setting', (value) => {
+    expect(() => loadConfig({ UPSTREAM_CONNECTIONS: value })).toThrow(
+      `UPSTREAM_CONNECTIONS must be an integer 1-1024, got "${value}"`,
+    );
+  });
+});
