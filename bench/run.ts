@@ -152,6 +152,18 @@ async function tokenOf(emulatorUrl: string): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
+/** The ids of the first 1,000 users of the emulator's seed, the workloads' pool. */
+async function userIdsOf(emulatorUrl: string, token: string): Promise<string[]> {
+  const search = await fetch(`${emulatorUrl}/iroh/user-mgmt/search/users?limit=1000`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  return ((await search.json()) as { data: Record<string, string>[] }).data.map(
+    (u) => u['user-id'] as string,
+  );
+}
+
 const FIELDS = 'id email name nick role enabled createdAt lastLoginAt';
 const USER = `query($id: ID!) { user(id: $id) { ${FIELDS} } }`;
 const USERS = `query($ids: [ID!]!) { users(ids: $ids) { ${FIELDS} } }`;
@@ -365,14 +377,7 @@ async function runAt(delayMs: number): Promise<DelayRun> {
   try {
     if (delayMs > 0) await control(emulator.url, 'POST', 'faults', { route: '*', delayMs });
     const token = await tokenOf(emulator.url);
-    const search = await fetch(`${emulator.url}/iroh/user-mgmt/search/users?limit=1000`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    const ids = ((await search.json()) as { data: Record<string, string>[] }).data.map(
-      (u) => u['user-id'] as string,
-    );
+    const ids = await userIdsOf(emulator.url, token);
     const gateway = await startGateway(emulator.url);
     const bare = await startGateway(emulator.url, { CACHE_ENABLED: 'false' });
     const b2 = await startService('b2-proxy.ts', [emulator.url]);
@@ -439,35 +444,27 @@ async function runAt(delayMs: number): Promise<DelayRun> {
 }
 
 /** W1 uncached and B2 at FAR_DELAY_MS, FAR_CLIENTS connections each. */
-async function runFar(): Promise<Pick<Run['gateway'], 'W1'>[]> {
+async function runFar(): Promise<Partial<Record<'gatewayNoCache' | 'B2', Figures>>> {
   const emulator = await startService('emulator-process.ts');
   const services: Service[] = [emulator];
   try {
     const token = await tokenOf(emulator.url);
-    const search = await fetch(`${emulator.url}/iroh/user-mgmt/search/users?limit=1000`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    const ids = ((await search.json()) as { data: Record<string, string>[] }).data.map(
-      (u) => u['user-id'] as string,
-    );
+    const ids = await userIdsOf(emulator.url, token);
     await control(emulator.url, 'POST', 'faults', { route: '*', delayMs: FAR_DELAY_MS });
     const bare = await startGateway(emulator.url, { CACHE_ENABLED: 'false' });
     const b2 = await startService('b2-proxy.ts', [emulator.url]);
     services.push(bare, b2);
-    const far: Pick<Run['gateway'], 'W1'>[] = [];
+    const figures: Partial<Record<'gatewayNoCache' | 'B2', Figures>> = {};
     for (const [target, service] of [
       ['gatewayNoCache', bare],
       ['B2', b2],
     ] as const) {
       const options = { ...workload('W1', target, service.url, ids, token), connections: FAR_CLIENTS };
       await autocannon({ ...options, duration: 2 });
-      const W1 = await measure(emulator.url, options, service.pid);
-      console.log(`${FAR_DELAY_MS} ms ${target.padEnd(14)} W1  ${JSON.stringify(W1)}`);
-      far.push({ W1 });
+      figures[target] = await measure(emulator.url, options, service.pid);
+      console.log(`${FAR_DELAY_MS} ms ${target.padEnd(14)} W1  ${JSON.stringify(figures[target])}`);
     }
-    return far;
+    return figures;
   } finally {
     for (const service of services.reverse()) await service.stop();
   }
@@ -485,7 +482,7 @@ for (const delay of DELAYS_MS) {
   runs[delay] = delayRun.run;
   peakRssMb = Math.max(peakRssMb, delayRun.peakRssMb);
 }
-const [farGateway, farB2] = await runFar();
+const far = await runFar();
 
 const at0 = runs[0] as Run;
 const at20 = runs[20] as Run;
@@ -504,7 +501,7 @@ const latest = {
     W1_nocache_vs_B2: ratio(at0.gatewayNoCache.W1, at0.B2.W1),
     W2_nocache_vs_B2: ratio(at0.gatewayNoCache.W2, at0.B2.W2),
     W5_nocache_vs_B2: ratio(at0.gatewayNoCache.W5, at0.B2.W5),
-    W1_nocache_100ms_vs_B2: ratio(farGateway?.W1, farB2?.W1),
+    W1_nocache_100ms_vs_B2: ratio(far.gatewayNoCache, far.B2),
   },
   peakRssMb,
   gatewayNoCache: at0.gatewayNoCache,
@@ -517,7 +514,7 @@ const latest = {
     // The gateway's own cost over calling the User API directly, at half load (open loop, W1).
     addedOverB1: addedOverB1(delayRuns[20]?.halfLoad?.results),
   },
-  at100ms: { clients: FAR_CLIENTS, gatewayNoCache: farGateway?.W1, B2: farB2?.W1 },
+  at100ms: { clients: FAR_CLIENTS, gatewayNoCache: far.gatewayNoCache, B2: far.B2 },
   elapsedSec: round((Date.now() - started) / 1000, 0),
 };
 
@@ -557,11 +554,8 @@ function table(): string {
       }
     }
   }
-  for (const [target, far] of [
-    ['gatewayNoCache', farGateway],
-    ['B2', farB2],
-  ] as const) {
-    const f = far?.W1;
+  for (const target of ['gatewayNoCache', 'B2'] as const) {
+    const f = far[target];
     if (f) {
       rows.push(
         `| ${FAR_DELAY_MS} ms (${FAR_CLIENTS} clients) | W1 | ${target} | ${f.rps} | ${f.p50Ms} | ${f.p99Ms} | ${f.upstreamCallsPerOp} | ${f.idsPerBatch ?? '–'} | ${f.rssMb ?? '–'} |`,
