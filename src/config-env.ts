@@ -160,6 +160,7 @@ const SETTINGS = {
   MAX_CONNECTIONS: int(1_000, 1, 1_000_000),
   // Unset: sized from the heap (config.ts).
   MAX_CONCURRENT_OPERATIONS: int(undefined, 1, 100_000),
+  MAX_CONCURRENT_IDS: int(undefined, 1, 10_000_000),
   // The standard OpenTelemetry ones that decide whether tracing starts (the SDK reads them itself).
   OTEL_SDK_DISABLED: text(),
   OTEL_TRACES_EXPORTER: text(),

@@ -1,9 +1,8 @@
-import { getHeapStatistics } from 'node:v8';
 import type { AuthConfig } from './auth/authenticate.js';
 import type { CacheSettings } from './cache/create-cache.js';
 import { isHttpUrl, parseEnvironment, resolveUpstream } from './config-env.js';
 import type { SettingName, Settings } from './config-env.js';
-import type { OperationLimits } from './limits.js';
+import { defaultMaxConcurrentIds, defaultMaxConcurrentOperations, type OperationLimits } from './limits.js';
 import { REGION_BASE_URLS, type Region } from './upstream/regions.js';
 
 // loadConfig: the Config the gateway runs on, and the checks that span several settings. Each value
@@ -64,8 +63,10 @@ export interface ServerConfig {
   idleTimeoutMs: number;
   /** MAX_CONNECTIONS: sockets beyond this are closed at once. */
   maxConnections: number;
-  /** MAX_CONCURRENT_OPERATIONS: GraphQL requests executing at once; default sized from the heap. */
+  /** MAX_CONCURRENT_OPERATIONS: GraphQL requests in progress at once; default sized from the heap. */
   maxConcurrentOperations: number;
+  /** MAX_CONCURRENT_IDS: users that executing operations may hold at once; default sized from the heap. */
+  maxConcurrentIds: number;
   /** SERVER_QUEUE_TIMEOUT_MS: how long a request waits for a free slot before 503 OVERLOADED. */
   queueTimeoutMs: number;
 }
@@ -111,14 +112,6 @@ export class ConfigError extends Error {
 export const CISCO_ORG_CLAIM = 'https://schemas.cisco.com/iroh/identity/claims/org/id';
 
 /**
- * MAX_CONCURRENT_OPERATIONS' default: one executing operation per 8 MB of heap (an operation at the
- * per-operation budget's maximum holds a few MB), between 4 and 256. 16 under start:prod's 128 MB.
- */
-export function defaultMaxConcurrentOperations(heapLimitBytes = getHeapStatistics().heap_size_limit): number {
-  return Math.min(256, Math.max(4, Math.floor(heapLimitBytes / (8 * 1024 * 1024))));
-}
-
-/**
  * Parses and validates the environment once. Throws a ConfigError that lists every problem, naming
  * each setting; the message never repeats a secret's value. An empty value is a missing value. A
  * check across settings runs whenever the values it compares held their own checks.
@@ -139,6 +132,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const { SERVER_HEADERS_TIMEOUT_MS: headers, SERVER_REQUEST_TIMEOUT_MS: request } = s;
   if (headers !== undefined && request !== undefined && headers > request) {
     problems.push('SERVER_HEADERS_TIMEOUT_MS must not exceed SERVER_REQUEST_TIMEOUT_MS');
+  }
+  if ((s.MAX_CONCURRENT_IDS ?? Infinity) < (s.LIMIT_MAX_IDS_PER_OPERATION ?? 0)) {
+    problems.push(
+      'MAX_CONCURRENT_IDS must be at least LIMIT_MAX_IDS_PER_OPERATION, or no operation at the budget could run',
+    );
   }
   if (!e || !upstream || !auth || problems.length > 0) throw new ConfigError(problems);
   return {
@@ -205,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeoutMs: e.SERVER_IDLE_TIMEOUT_MS,
       maxConnections: e.MAX_CONNECTIONS,
       maxConcurrentOperations: e.MAX_CONCURRENT_OPERATIONS ?? defaultMaxConcurrentOperations(),
+      maxConcurrentIds: e.MAX_CONCURRENT_IDS ?? defaultMaxConcurrentIds(e.LIMIT_MAX_IDS_PER_OPERATION),
       queueTimeoutMs: e.SERVER_QUEUE_TIMEOUT_MS,
     },
     warnings: production ? [] : unknown,

@@ -30,7 +30,7 @@ export const ERROR_CODES = [
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
   'PAYLOAD_TOO_LARGE',
-  // The gateway is at MAX_CONCURRENT_OPERATIONS and the request waited its turn in vain (503).
+  // The gateway is at MAX_CONCURRENT_OPERATIONS or MAX_CONCURRENT_IDS and the request waited in vain (503).
   'OVERLOADED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -120,8 +120,12 @@ export const budgetExceeded = (
   // Not `spec`: a budget refusal is a 400 for application/json clients too (docs/security.md).
   coded(message, { code: 'BAD_USER_INPUT', limit, max, requested, http: { status: 400 } });
 
-/** The gateway is at its concurrency cap (the HTTP server answers 503 itself, before Yoga). */
-export const overloaded = (message: string): GraphQLError => coded(message, { code: 'OVERLOADED' });
+/**
+ * The gateway is at a concurrency cap: the HTTP server answers 503 itself, before Yoga; the execution
+ * gate passes its `http` (503 and Retry-After) for Yoga to answer with.
+ */
+export const overloaded = (message: string, http?: GraphQLHTTPErrorExtensions): GraphQLError =>
+  coded(message, { code: 'OVERLOADED', ...(http ? { http } : {}) });
 
 // ---- Conversions -----------------------------------------------------------------------------------
 

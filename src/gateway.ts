@@ -156,6 +156,10 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
       graphiql: security.graphiql ? { examples: emulator ? exampleUserIds() : PLACEHOLDER_EXAMPLES } : false,
       logger,
       observability: { metrics, readiness: readiness.check, tracing: tracingHooks },
+      execution: {
+        maxConcurrentIds: config.server.maxConcurrentIds,
+        queueTimeoutMs: config.server.queueTimeoutMs,
+      },
       security: {
         limits: security.limits,
         maxBodyBytes: security.maxBodyBytes,

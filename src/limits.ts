@@ -1,5 +1,7 @@
-// What one request may ask of the gateway: set by configuration (config.ts), enforced by the server's
-// plugins (server/operation-limits.ts, operation-budget.ts, body-limit.ts). A leaf both may import.
+// What one request, and all of them at once, may ask of the gateway: set by configuration (config.ts),
+// enforced by the server (server/operation-limits.ts, operation-budget.ts, execution-gate.ts,
+// body-limit.ts, http-server.ts). A leaf both may import.
+import { getHeapStatistics } from 'node:v8';
 
 /** Static limits on one operation, enforced while parsing and validating: before any execution. */
 export interface OperationLimits {
@@ -31,3 +33,28 @@ export const DEFAULT_LIMITS: OperationLimits = {
 
 /** The default request body cap: room for 500 ids inline (~25 KB) with a wide margin. */
 export const DEFAULT_MAX_BODY_BYTES = 102_400;
+
+const MB = 1024 * 1024;
+
+/**
+ * MAX_CONCURRENT_OPERATIONS' default: one request in progress per MB of heap, between 4 and 1024 (128
+ * under start:prod's 128 MB). A request waiting on the upstream holds little: its parsed body (at most
+ * MAX_BODY_BYTES) and its context; the users it will hold are bounded by MAX_CONCURRENT_IDS. At 100 ms
+ * of upstream latency, 128 requests in progress serve up to about 1,280 operations a second.
+ */
+export function defaultMaxConcurrentOperations(heapLimitBytes = getHeapStatistics().heap_size_limit): number {
+  return Math.min(1024, Math.max(4, Math.floor(heapLimitBytes / MB)));
+}
+
+/**
+ * MAX_CONCURRENT_IDS' default: one user held by executing operations per 16 KB of heap (a user costs a
+ * few KB in each of its forms: upstream JSON, domain object, GraphQL result, response text), 8192 under
+ * start:prod's 128 MB: sixteen operations at the default budget of 500 ids. Never below
+ * `maxIdsPerOperation`, so that an operation at the budget can always run.
+ */
+export function defaultMaxConcurrentIds(
+  maxIdsPerOperation: number,
+  heapLimitBytes = getHeapStatistics().heap_size_limit,
+): number {
+  return Math.max(maxIdsPerOperation, Math.floor(heapLimitBytes / (16 * 1024)));
+}

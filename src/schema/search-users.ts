@@ -18,8 +18,8 @@ import {
 } from './input-checks.js';
 import { UserRef, UserRoleEnum } from './user.js';
 
-const DEFAULT_PAGE_SIZE = 20;
-const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
 
 const UserOrderFieldEnum = builder.enumType('UserOrderField', {
   description: 'What to sort users by. Ties are broken by user id.',

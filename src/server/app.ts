@@ -10,13 +10,19 @@ import { createContext, type GraphQLContext } from '../schema/context.js';
 import { getSchema } from '../schema/index.js';
 import type { UserApi } from '../upstream/user-api.js';
 import { authenticationOf, useAuthentication } from './authentication.js';
-import { DEFAULT_LIMITS, DEFAULT_MAX_BODY_BYTES, type OperationLimits } from '../limits.js';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_BODY_BYTES,
+  defaultMaxConcurrentIds,
+  type OperationLimits,
+} from '../limits.js';
 import { useBodyLimit } from './body-limit.js';
 import { corsOptions } from './cors.js';
 import { useCsrfPrevention } from './csrf.js';
 import { useErrorContract, useValidationCodes } from './error-contract.js';
 import { graphiqlTabs, type ExampleIds } from './graphiql-tabs.js';
 import { useNoIntrospection } from './introspection.js';
+import type { ExecutionGateSettings } from './execution-gate.js';
 import { useOperationBudget } from './operation-budget.js';
 import { useOperationLimits } from './operation-limits.js';
 import { requestIdOf } from './request-id.js';
@@ -41,6 +47,8 @@ export interface AppDeps {
   security?: SecurityOptions;
   /** /metrics, /readyz and tracing (see src/observability/); /healthz is always served. */
   observability?: ObservabilityDeps;
+  /** The execution gate; default: MAX_CONCURRENT_IDS sized from the heap, a 1 s wait. */
+  execution?: ExecutionGateSettings;
 }
 
 export interface ObservabilityDeps {
@@ -110,8 +118,15 @@ export function createApp(deps: AppDeps): App {
       useErrorContract({ graphqlEndpoint: '/graphql', hideSuggestions: security.introspection === false }),
       // The context's deadline timer and disconnect listener end with the operation.
       useDisposeContext(),
-      // Last before execution: the variables are known, and a refusal still ends the context above.
-      useOperationBudget(limits),
+      // Last before execution: the variables are known, and a refusal still ends the context above;
+      // the execution gate it holds wraps the executor, so no plugin after it may replace that.
+      useOperationBudget(
+        limits,
+        deps.execution ?? {
+          maxConcurrentIds: defaultMaxConcurrentIds(limits.maxIdsPerOperation),
+          queueTimeoutMs: 1_000,
+        },
+      ),
     ],
     // One operation per request: a batch would multiply every limit above.
     batching: false,

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { ServerConfig } from '../config.js';
 import { overloaded } from '../errors.js';
+import { createSemaphore } from './semaphore.js';
 
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => unknown;
 
@@ -47,7 +48,7 @@ export function createHttpServer(handler: RequestHandler, settings: ServerConfig
       const socket = request.socket;
       inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
       response.once('close', () => inFlight.set(socket, (inFlight.get(socket) ?? 1) - 1));
-      if (isGated(request)) gate(request, response, () => handler(request, response));
+      if (isGated(request)) gate(response, () => handler(request, response));
       else handler(request, response);
     },
   );
@@ -76,52 +77,39 @@ function isGated(request: IncomingMessage): boolean {
   return (end === -1 ? url : url.slice(0, end)) === GATED_PATH;
 }
 
-type Gate = (request: IncomingMessage, response: ServerResponse, run: () => unknown) => void;
+type Gate = (response: ServerResponse, run: () => unknown) => void;
 
 /**
- * A counting semaphore over requests, from their start to the end (or abort) of their response.
- * Written here: no kept dependency bounds concurrency at the HTTP layer (graphql-armor bounds one
+ * A count of requests, from their start to the end (or abort) of their response, over the server's
+ * semaphore. No kept dependency bounds concurrency at the HTTP layer (graphql-armor bounds one
  * operation's shape, Yoga has no such option, and Node's maxConnections counts sockets, which
- * keep-alive clients hold idle), and the whole of it is a counter and a queue.
+ * keep-alive clients hold idle).
  */
 function createOperationGate(settings: ServerConfig): Gate {
-  const max = settings.maxConcurrentOperations;
-  const maxQueued = max * QUEUE_PER_SLOT;
-  let running = 0;
-  const queue: { start(): void; cancel(): void }[] = [];
-
-  const begin = (response: ServerResponse, run: () => unknown) => {
-    running++;
-    response.once('close', release);
-    run();
-  };
-  function release() {
-    running--;
-    queue.shift()?.start();
-  }
-
-  return (request, response, run) => {
-    if (running < max) return begin(response, run);
-    if (settings.queueTimeoutMs === 0 || queue.length >= maxQueued) return refuse(response);
-    const waiter = {
-      start() {
-        clearTimeout(timer);
-        response.off('close', waiter.cancel);
-        begin(response, run);
+  const requests = createSemaphore({
+    capacity: settings.maxConcurrentOperations,
+    maxQueued: settings.maxConcurrentOperations * QUEUE_PER_SLOT,
+    timeoutMs: settings.queueTimeoutMs,
+  });
+  return (response, run) => {
+    let settled = false;
+    const onClose = () => cancel();
+    const cancel = requests.enter(
+      1,
+      (release) => {
+        settled = true;
+        response.off('close', onClose);
+        response.once('close', release);
+        run();
       },
-      cancel() {
-        clearTimeout(timer);
-        const index = queue.indexOf(waiter);
-        if (index !== -1) queue.splice(index, 1);
+      () => {
+        settled = true;
+        response.off('close', onClose);
+        refuse(response);
       },
-    };
-    const timer = setTimeout(() => {
-      waiter.cancel();
-      refuse(response);
-    }, settings.queueTimeoutMs);
+    );
     // A client that leaves while waiting gives its place up.
-    response.once('close', waiter.cancel);
-    queue.push(waiter);
+    if (!settled) response.once('close', onClose);
   };
 }
 

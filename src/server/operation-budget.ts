@@ -18,8 +18,10 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { budgetExceeded } from '../errors.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../schema/search-users.js';
 import { packBatches } from '../upstream/batches.js';
 import type { OperationLimits } from '../limits.js';
+import { createExecutionGate, type ExecutionGateSettings } from './execution-gate.js';
 
 export type OperationBudget = Pick<OperationLimits, 'maxIdsPerOperation' | 'maxUpstreamCallsPerOperation'>;
 
@@ -32,6 +34,11 @@ export interface OperationCost {
    * plus one per `searchUsers`, `me` (whoami) and `updateUser`.
    */
   upstreamCalls: number;
+  /**
+   * The users the operation may hold at once, its weight at the execution gate: its ids, the page
+   * size of each `searchUsers` and one per `updateUser`.
+   */
+  users: number;
 }
 
 interface Tally {
@@ -39,6 +46,8 @@ interface Tally {
   distinct: Set<string>;
   /** Upstream calls other than batches. */
   calls: number;
+  /** Users held other than those of `ids`: search pages, changed users. */
+  others: number;
 }
 
 // Every `me` looks up the same user (the caller's), whose id is unknown before the call: it counts
@@ -48,12 +57,17 @@ const ME_ID = '\u0000me';
 /**
  * Refuses, before execution and with no upstream call, an operation whose ids or worst-case upstream
  * calls exceed the budget: 400 BAD_USER_INPUT naming the setting, with `limit`, `max` and
- * `requested` in its extensions. Runs after the context is built, so place it after any plugin
- * whose onExecuteDone must see every execution (those still run when it refuses).
+ * `requested` in its extensions. Then, with `gate`, admits it to execution only while the users of
+ * the operations executing, its own included, stay within the gate's capacity: memory grows with the
+ * users held, not with the operations, so a thousand single lookups run at once where twenty
+ * operations at the budget would not fit. Past the wait, 503 OVERLOADED with Retry-After.
+ * Runs after the context is built, so place it after any plugin whose onExecuteDone must see every
+ * execution (those still run when it refuses), and after any plugin that replaces the executor.
  */
-export function useOperationBudget(budget: OperationBudget): Plugin {
+export function useOperationBudget(budget: OperationBudget, gate?: ExecutionGateSettings): Plugin {
+  const admit = gate && createExecutionGate(gate, budget.maxIdsPerOperation);
   return {
-    onExecute({ args, setResultAndStopExecution }) {
+    onExecute({ args, setResultAndStopExecution, executeFn, setExecuteFn, context }) {
       const cost = operationCost(args);
       // No cost: the executor refuses the operation itself (unknown operation, bad variables).
       if (!cost) return;
@@ -77,7 +91,13 @@ export function useOperationBudget(budget: OperationBudget): Plugin {
             requested,
           ),
         );
-      if (errors.length > 0) setResultAndStopExecution({ errors });
+      if (errors.length > 0) return setResultAndStopExecution({ errors });
+      return admit?.(cost.users, {
+        signal: (context as { signal?: AbortSignal }).signal,
+        executeFn,
+        setExecuteFn,
+        setResultAndStopExecution,
+      });
     },
   };
 }
@@ -117,6 +137,7 @@ export function operationCost(args: {
   return {
     ids: tally.ids,
     upstreamCalls: packBatches([...tally.distinct]).length + tally.calls,
+    users: tally.ids + tally.others,
   };
 }
 
@@ -128,7 +149,7 @@ interface Walk {
 }
 
 function tallySelections(selectionSet: SelectionSetNode, walk: Walk): Tally {
-  const tally: Tally = { ids: 0, distinct: new Set(), calls: 0 };
+  const tally: Tally = emptyTally();
   for (const selection of selectionSet.selections) {
     switch (selection.kind) {
       case Kind.FIELD:
@@ -143,10 +164,8 @@ function tallySelections(selectionSet: SelectionSetNode, walk: Walk): Tally {
         if (!fragmentTally) {
           const fragment = walk.fragments.get(name);
           // Validation has refused unknown and cyclic spreads; the empty tally is a guard only.
-          walk.fragmentTallies.set(name, { ids: 0, distinct: new Set(), calls: 0 });
-          fragmentTally = fragment
-            ? tallySelections(fragment.selectionSet, walk)
-            : { ids: 0, distinct: new Set(), calls: 0 };
+          walk.fragmentTallies.set(name, emptyTally());
+          fragmentTally = fragment ? tallySelections(fragment.selectionSet, walk) : emptyTally();
           walk.fragmentTallies.set(name, fragmentTally);
         }
         add(tally, fragmentTally);
@@ -157,9 +176,14 @@ function tallySelections(selectionSet: SelectionSetNode, walk: Walk): Tally {
   return tally;
 }
 
+function emptyTally(): Tally {
+  return { ids: 0, distinct: new Set(), calls: 0, others: 0 };
+}
+
 function add(into: Tally, from: Tally): void {
   into.ids += from.ids;
   into.calls += from.calls;
+  into.others += from.others;
   for (const id of from.distinct) into.distinct.add(id);
 }
 
@@ -171,10 +195,13 @@ function tallyField(tally: Tally, field: FieldNode, walk: Walk): void {
       tally.distinct.add(ME_ID);
       tally.calls += 1;
       return;
-    case 'searchUsers':
     case 'updateUser':
       tally.calls += 1;
+      tally.others += 1;
       return;
+    case 'searchUsers':
+      tally.calls += 1;
+      break;
     case 'user':
     case 'users':
     case '_entities':
@@ -191,7 +218,12 @@ function tallyField(tally: Tally, field: FieldNode, walk: Walk): void {
     // The executor fails this field before its resolver runs: it costs nothing.
     return;
   }
-  if (name === 'user') {
+  if (name === 'searchUsers') {
+    // Page size 1-100, default 20 (the resolver refuses any other before its call).
+    const first = values['first'];
+    tally.others +=
+      typeof first === 'number' ? Math.min(Math.max(first, 1), MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
+  } else if (name === 'user') {
     tally.ids += 1;
     tally.distinct.add(String(values['id']));
   } else if (name === 'users') {

@@ -271,13 +271,18 @@ describe('operationCost', () => {
         ? 'fragment F6 on Query { user(id: "one") { id } }'
         : `fragment F${level} on Query { ${Array.from({ length: 10 }, () => `...F${level + 1}`).join(' ')} }`,
     );
-    expect(cost(`{ ...F0 } ${levels.join(' ')}`)).toEqual({ ids: 1_000_000, upstreamCalls: 1 });
+    expect(cost(`{ ...F0 } ${levels.join(' ')}`)).toEqual({
+      ids: 1_000_000,
+      upstreamCalls: 1,
+      users: 1_000_000,
+    });
   });
 
   it('counts `me` as one id and a whoami; all `me` lookups share one distinct id', () => {
     expect(cost('{ a: me { user { id } } b: me { organization { id } } }')).toEqual({
       ids: 2,
       upstreamCalls: 3,
+      users: 2,
     });
   });
 
@@ -286,14 +291,31 @@ describe('operationCost', () => {
     expect(cost('query($ids: [ID!]!) { users(ids: $ids) { id } }', { ids })).toEqual({
       ids: 50,
       upstreamCalls: 3,
+      users: 50,
     });
   });
 
   it('selects the named operation', () => {
     const document = 'query A { searchUsers { totalCount } } query B { user(id: "x") { id } }';
-    expect(cost(document, undefined, 'A')).toEqual({ ids: 0, upstreamCalls: 1 });
-    expect(cost(document, undefined, 'B')).toEqual({ ids: 1, upstreamCalls: 1 });
+    expect(cost(document, undefined, 'A')).toEqual({ ids: 0, upstreamCalls: 1, users: 20 });
+    expect(cost(document, undefined, 'B')).toEqual({ ids: 1, upstreamCalls: 1, users: 1 });
     expect(cost(document, undefined, 'C')).toBeUndefined();
+  });
+
+  it('weighs an operation by the users it may hold: its ids, each search page, each changed user', () => {
+    const query = `query ($n: Int) {
+      a: searchUsers(first: $n) { totalCount }
+      b: searchUsers { totalCount }
+      c: searchUsers(first: 500) { totalCount }
+      d: users(ids: ["x", "y", "x"]) { id }
+    }`;
+    // 7 + 20 (the default page) + 100 (the most a page holds) + 3 ids.
+    expect(cost(query, { n: 7 })).toEqual({ ids: 3, upstreamCalls: 4, users: 130 });
+    expect(cost('mutation { updateUser(id: "x", input: { enabled: false }) { __typename } }')).toEqual({
+      ids: 0,
+      upstreamCalls: 1,
+      users: 1,
+    });
   });
 
   it('has no answer for variables that do not coerce', () => {

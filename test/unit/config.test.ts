@@ -1,4 +1,5 @@
-import { ConfigError, defaultMaxConcurrentOperations, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { defaultMaxConcurrentIds, defaultMaxConcurrentOperations } from '../../src/limits.js';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -159,12 +160,22 @@ describe('loadConfig: the HTTP server (issue 12, deliverables 4 and 8)', () => {
       idleTimeoutMs: 15_000,
       maxConnections: 1_000,
       maxConcurrentOperations: defaultMaxConcurrentOperations(),
+      maxConcurrentIds: defaultMaxConcurrentIds(500),
       queueTimeoutMs: 1_000,
     });
-    // start:prod's 128 MB heap: 16 operations at once; bounded both ways.
-    expect(defaultMaxConcurrentOperations(128 * 1024 * 1024)).toBe(16);
-    expect(defaultMaxConcurrentOperations(8 * 1024 * 1024)).toBe(4);
-    expect(defaultMaxConcurrentOperations(64 * 1024 * 1024 * 1024)).toBe(256);
+    // start:prod's 128 MB heap: 128 requests in progress; bounded both ways.
+    const MB = 1024 * 1024;
+    expect(defaultMaxConcurrentOperations(128 * MB)).toBe(128);
+    expect(defaultMaxConcurrentOperations(2 * MB)).toBe(4);
+    expect(defaultMaxConcurrentOperations(64 * 1024 * MB)).toBe(1024);
+    // ... and 8192 users held by executing operations: sixteen at the default budget of 500 ids;
+    // never fewer than one operation at the budget.
+    expect(defaultMaxConcurrentIds(500, 128 * MB)).toBe(8192);
+    expect(defaultMaxConcurrentIds(500, 4 * MB)).toBe(500);
+    expect(defaultMaxConcurrentIds(20_000, 128 * MB)).toBe(20_000);
+    expect(loadConfig({ LIMIT_MAX_IDS_PER_OPERATION: '9000' }).server.maxConcurrentIds).toBe(
+      defaultMaxConcurrentIds(9000),
+    );
   });
 
   it('are read from the environment, and checked', () => {
@@ -176,6 +187,7 @@ describe('loadConfig: the HTTP server (issue 12, deliverables 4 and 8)', () => {
       SERVER_QUEUE_TIMEOUT_MS: '0',
       MAX_CONNECTIONS: '50',
       MAX_CONCURRENT_OPERATIONS: '8',
+      MAX_CONCURRENT_IDS: '600',
     }).server;
     expect(server).toEqual({
       headersTimeoutMs: 2_000,
@@ -184,8 +196,18 @@ describe('loadConfig: the HTTP server (issue 12, deliverables 4 and 8)', () => {
       idleTimeoutMs: 4_000,
       maxConnections: 50,
       maxConcurrentOperations: 8,
+      maxConcurrentIds: 600,
       queueTimeoutMs: 0,
     });
+    expect(problemsOf({ MAX_CONCURRENT_IDS: '499' })).toEqual([
+      'MAX_CONCURRENT_IDS must be at least LIMIT_MAX_IDS_PER_OPERATION, or no operation at the budget could run',
+    ]);
+    expect(
+      loadConfig({ MAX_CONCURRENT_IDS: '100', LIMIT_MAX_IDS_PER_OPERATION: '100' }).server.maxConcurrentIds,
+    ).toBe(100);
+    expect(problemsOf({ MAX_CONCURRENT_IDS: '0' })).toEqual([
+      'MAX_CONCURRENT_IDS must be an integer 1-10000000, got "0"',
+    ]);
     expect(problemsOf({ MAX_CONNECTIONS: '0', SERVER_IDLE_TIMEOUT_MS: 'soon' })).toEqual([
       'SERVER_IDLE_TIMEOUT_MS must be an integer 1-300000, got "soon"',
       'MAX_CONNECTIONS must be an integer 1-1000000, got "0"',
