@@ -7,17 +7,17 @@
 // `access-token` is dropped here and can never reach a log, a cache or a client.
 import { z } from 'zod';
 import type {
-  IdpMapping,
   Org,
   SearchUsersResult,
   SortValue,
-  User,
   UserChanges,
   UserSearchFilter,
   UserSortField,
   Whoami,
 } from './types.js';
-import { USER_ROLES } from './types.js';
+import { userPayload, usersPayload } from './user-payload.js';
+
+export { userPayload };
 
 /** Absent and null mean the same for an optional key; the domain only knows undefined. */
 function optional<T extends z.ZodType>(schema: T) {
@@ -39,75 +39,6 @@ function defined<T extends object>(value: T): T {
   for (const key in value) if (value[key] !== undefined) out[key] = value[key];
   return out as T;
 }
-
-const idpMappingPayload = z
-  .object({
-    idp: z.string(),
-    'user-identity-id': z.string(),
-    'organization-id': optionalString,
-    'cco-id': optionalString,
-    'enabled?': optional(z.boolean()),
-  })
-  .transform((m): IdpMapping =>
-    defined({
-      idp: m.idp,
-      userIdentityId: m['user-identity-id'],
-      organizationId: m['organization-id'],
-      ccoId: m['cco-id'],
-      enabled: m['enabled?'],
-    }),
-  );
-
-/** A User as the contract describes it, mapped to the domain `User`. */
-export const userPayload = z
-  .object({
-    'user-id': z.string().min(1),
-    'org-id': z.string().min(1),
-    role: z.enum(USER_ROLES),
-    scopes: stringList,
-    'enabled?': z.boolean(),
-    'created-at': dateTime,
-    'user-email': optionalString,
-    'user-name': optionalString,
-    'user-nick': optionalString,
-    'role-ids': optionalStringList,
-    'piam-custom-role-id': optionalString,
-    'additional-scopes': optionalStringList,
-    'updated-at': optionalDateTime,
-    'enabled-at': optionalDateTime,
-    'activated-at': optionalDateTime,
-    'approved-at': optionalDateTime,
-    'blocked-at': optionalDateTime,
-    // The contract says an array; a lone date-time is accepted too, since it means the same thing.
-    'last-logged-at': optional(z.union([z.array(dateTime), dateTime])),
-    'idp-mappings': optional(z.array(idpMappingPayload)),
-    'old-idp-mappings': optional(z.array(idpMappingPayload)),
-  })
-  .transform((u): User => {
-    const lastLoggedAt = u['last-logged-at'];
-    return defined({
-      id: u['user-id'],
-      orgId: u['org-id'],
-      role: u.role,
-      scopes: u.scopes,
-      enabled: u['enabled?'],
-      createdAt: u['created-at'],
-      email: u['user-email'],
-      name: u['user-name'],
-      nick: u['user-nick'],
-      roleIds: u['role-ids'] ?? [],
-      piamCustomRoleId: u['piam-custom-role-id'],
-      additionalScopes: u['additional-scopes'] ?? [],
-      updatedAt: u['updated-at'],
-      enabledAt: u['enabled-at'],
-      activatedAt: u['activated-at'],
-      approvedAt: u['approved-at'],
-      blockedAt: u['blocked-at'],
-      lastLoggedAt: typeof lastLoggedAt === 'string' ? [lastLoggedAt] : (lastLoggedAt ?? []),
-      idpMappings: u['idp-mappings'] ?? [],
-      oldIdpMappings: u['old-idp-mappings'] ?? [],
-    });
-  });
 
 /** The `org` of whoami, mapped to the domain `Org`. */
 export const orgPayload = z
@@ -144,7 +75,7 @@ export const whoamiPayload = z
   .transform((w): Whoami => ({ user: w.user, org: w.org }));
 
 /** `GET /batch/users`: a JSON array of users, in storage order. */
-export const batchUsersPayload = z.array(userPayload);
+export const batchUsersPayload = usersPayload;
 
 const sortValue = z.union([z.string(), z.number(), z.null()]);
 
@@ -162,25 +93,23 @@ const pagingPayload = z.object({
 
 /** `{"data", "paging"}` as the contract says, or a plain array as some IROH searches answer. */
 export const searchUsersPayload = z.union([
-  z
-    .object({ data: z.array(userPayload), paging: pagingPayload.nullish() })
-    .transform((page): SearchUsersResult => {
-      const { paging } = page;
-      const result: SearchUsersResult = {
-        users: page.data,
-        totalHits: paging?.['total-hits'] ?? page.data.length,
-      };
-      if (paging?.sort) result.sort = paging.sort;
-      if (paging?.next) {
-        result.next = defined({
-          limit: paging.next.limit,
-          offset: paging.next.offset,
-          searchAfter: paging.next.search_after,
-        });
-      }
-      return result;
-    }),
-  z.array(userPayload).transform((users): SearchUsersResult => ({ users, totalHits: users.length })),
+  z.object({ data: usersPayload, paging: pagingPayload.nullish() }).transform((page): SearchUsersResult => {
+    const { paging } = page;
+    const result: SearchUsersResult = {
+      users: page.data,
+      totalHits: paging?.['total-hits'] ?? page.data.length,
+    };
+    if (paging?.sort) result.sort = paging.sort;
+    if (paging?.next) {
+      result.next = defined({
+        limit: paging.next.limit,
+        offset: paging.next.offset,
+        searchAfter: paging.next.search_after,
+      });
+    }
+    return result;
+  }),
+  usersPayload.transform((users): SearchUsersResult => ({ users, totalHits: users.length })),
 ]);
 
 /** `POST /iroh/oauth2/token`: the client-credentials grant's answer. */

@@ -2,6 +2,7 @@ import { parseRetryAfter } from '../../src/upstream/responses.js';
 import {
   badInputReasons,
   batchUsersPayload,
+  describeIssues,
   forbiddenScopes,
   oauthErrorCode,
   orgPayload,
@@ -132,6 +133,54 @@ describe('user payload', () => {
     ['an empty user-id', { 'user-id': '' }],
   ])('refuses %s', (_case, overrides) => {
     expect(userPayload.safeParse(wireUser('u-1', overrides)).success).toBe(false);
+  });
+
+  // The one-pass reader names each breach as zod named it: its path and code, never its value.
+  it.each([
+    [{ 'user-id': '' }, 'user-id (too_small)'],
+    [{ 'org-id': 7 }, 'org-id (invalid_type)'],
+    [{ role: 'owner' }, 'role (invalid_value)'],
+    [{ scopes: ['users', 3] }, 'scopes.1 (invalid_type)'],
+    [{ 'enabled?': undefined }, 'enabled? (invalid_type)'],
+    [{ 'created-at': 'yesterday' }, 'created-at (custom)'],
+    [{ 'user-email': 42 }, 'user-email (invalid_type)'],
+    [{ 'role-ids': 'admin' }, 'role-ids (invalid_type)'],
+    [{ 'blocked-at': 'never' }, 'blocked-at (custom)'],
+    [{ 'last-logged-at': 5 }, 'last-logged-at (invalid_union)'],
+    [{ 'last-logged-at': ['2024-01-01T00:00:00Z', 'soon'] }, 'last-logged-at (invalid_union)'],
+    [{ 'idp-mappings': {} }, 'idp-mappings (invalid_type)'],
+    [{ 'idp-mappings': [{ idp: 'okta' }] }, 'idp-mappings.0.user-identity-id (invalid_type)'],
+    [{ 'old-idp-mappings': [null] }, 'old-idp-mappings.0 (invalid_type)'],
+    [
+      { 'idp-mappings': [{ idp: 'okta', 'user-identity-id': 'a', 'enabled?': 'no' }] },
+      'idp-mappings.0.enabled? (invalid_type)',
+    ],
+    [
+      { role: 'owner', scopes: null, 'user-name': false, 'user-nick': 1 },
+      'role (invalid_value), scopes (invalid_type), user-name (invalid_type) and 1 more',
+    ],
+  ])('names the breach %j as %s', (overrides, described) => {
+    const parsed = userPayload.safeParse(wireUser('u-1', overrides));
+    expect(parsed.success).toBe(false);
+    if (!parsed.success) expect(describeIssues(parsed.error)).toBe(described);
+  });
+
+  it('names a breach in a list of users by its index, and a user that is not an object', () => {
+    const batch = batchUsersPayload.safeParse([wireUser('u-1'), wireUser('u-2', { role: 'owner' })]);
+    expect(batch.success || describeIssues(batch.error)).toBe('1.role (invalid_value)');
+    const notAUser = batchUsersPayload.safeParse([wireUser('u-1'), 'u-2']);
+    expect(notAUser.success || describeIssues(notAUser.error)).toBe('1 (invalid_type)');
+    const page = searchUsersPayload.safeParse({ data: [wireUser('u-1', { scopes: [1] })] });
+    expect(page.success).toBe(false);
+    const whoami = whoamiPayload.safeParse({ user: wireUser('u-1', { 'org-id': '' }), org: { id: 'o' } });
+    expect(whoami.success || describeIssues(whoami.error)).toBe('user.org-id (too_small)');
+  });
+
+  it('keeps the lists it read rather than copying them', () => {
+    const wire = wireUser('u-1', { 'role-ids': ['admin'] });
+    const user = userPayload.parse(wire);
+    expect(user.scopes).toBe(wire['scopes']);
+    expect(user.roleIds).toBe(wire['role-ids']);
   });
 });
 
