@@ -21,7 +21,7 @@ const closed = (files, message) => ({
   rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./', message }] }] },
 });
 
-const ENTRIES = ['gateway', 'main', 'emulator', 'client'];
+const ENTRIES = ['gateway', 'main', 'cli', 'emulator', 'client'];
 
 export default tseslint.config(
   { ignores: ['dist/', 'coverage/', 'src/client/generated/', 'bench/results/'] },
