@@ -120,10 +120,7 @@ export const budgetExceeded = (
   // Not `spec`: a budget refusal is a 400 for application/json clients too (docs/security.md).
   coded(message, { code: 'BAD_USER_INPUT', limit, max, requested, http: { status: 400 } });
 
-/**
- * The gateway is at a concurrency cap: the HTTP server answers 503 itself, before Yoga; the execution
- * gate passes its `http` (503 and Retry-After) for Yoga to answer with.
- */
+/** At a concurrency cap: 503 from the HTTP server itself, or from Yoga with `http` (execution gate). */
 export const overloaded = (message: string, http?: GraphQLHTTPErrorExtensions): GraphQLError =>
   coded(message, { code: 'OVERLOADED', ...(http ? { http } : {}) });
 
