@@ -12,6 +12,7 @@ declare module 'autocannon' {
     url: string;
     connections?: number;
     duration?: number;
+    amount?: number;
     pipelining?: number;
     headers?: Record<string, string>;
     method?: string;
@@ -27,6 +28,8 @@ declare module 'autocannon' {
   export interface Result {
     requests: Histogram;
     latency: Histogram;
+    /** Bytes received, headers included. */
+    throughput: Histogram;
     errors: number;
     timeouts: number;
     non2xx: number;

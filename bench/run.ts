@@ -25,6 +25,8 @@ const DURATION_SEC = quick ? 2 : 10;
 const WARMUP_SEC: Record<number, number> = { 0: 6, 20: 2 };
 /** Half load: every target in interleaved rounds of this length (see open-loop.ts). */
 const HALF_LOAD_ROUNDS = 4;
+/** Interleaved rounds per side of the compression figures. */
+const COMPRESSION_ROUNDS = 2;
 const HALF_LOAD_ROUND_SEC = quick ? 2 : 5;
 const DELAYS_MS = [0, 20];
 /**
@@ -322,6 +324,20 @@ function workload(name: Workload, target: Target, base: string, ids: string[], t
   }
 }
 
+/** `options` with `headers` added to every request it makes. */
+function withHeaders(options: Options, headers: Record<string, string>): Options {
+  return {
+    ...options,
+    requests: options.requests?.map((step) => ({
+      ...step,
+      setupRequest: (req, context) => {
+        const made = step.setupRequest ? step.setupRequest(req, context) : req;
+        return { ...made, headers: { ...made.headers, ...headers } };
+      },
+    })),
+  };
+}
+
 interface Figures {
   rps: number;
   p50Ms: number;
@@ -362,6 +378,8 @@ interface DelayRun {
   peakRssMb: number;
   /** W1 at a fixed half load (open loop), per target. */
   halfLoad?: { rate: number; results: Record<Target, OpenLoopResult> };
+  /** The cached gateway's W1 and W2 with and without `accept-encoding: gzip, br`, interleaved. */
+  compression?: Record<'W1' | 'W2', CompressionFigures>;
   /** The cached gateway's W1, W2 and W5 run a second time: its peak RSS before and after. */
   repeat?: {
     firstPassPeakRssMb: number;
@@ -416,6 +434,7 @@ async function runAt(delayMs: number): Promise<DelayRun> {
       const growthPct = round((100 * (secondPassPeakRssMb - firstPassPeakRssMb)) / firstPassPeakRssMb);
       result.repeat = { firstPassPeakRssMb, secondPassPeakRssMb, growthPct, second };
       console.log(`repeat: peak RSS ${firstPassPeakRssMb} MB → ${secondPassPeakRssMb} MB (${growthPct}%)`);
+      result.compression = await compressionCost(emulator.url, gateway, ids, token);
     } else {
       // Half load: half of what B1 (the emulator straight) served with 10 connections.
       const rate = Math.max(10, Math.round((run.B1.W1?.rps ?? 200) / 2));
@@ -470,6 +489,46 @@ async function runFar(): Promise<Partial<Record<'gatewayNoCache' | 'B2', Figures
   }
 }
 
+interface CompressionFigures {
+  identityRps: number;
+  compressedRps: number;
+  /** compressedRps / identityRps: below 1 is the cost of compressing. */
+  ratio: number;
+  identityBytes: number;
+  compressedBytes: number;
+}
+
+/**
+ * The cost of response compression on the cached gateway: W1 (one user, under the size threshold)
+ * and W2 (100 users, compressed) with and without `accept-encoding: gzip, br`, in COMPRESSION_ROUNDS
+ * interleaved rounds each (A, B, A, B), so that the machine's drift falls on both sides alike.
+ */
+async function compressionCost(emulatorUrl: string, gateway: Service, ids: string[], token: string) {
+  const figures = {} as Record<'W1' | 'W2', CompressionFigures>;
+  for (const name of ['W1', 'W2'] as const) {
+    const plain = workload(name, 'gateway', gateway.url, ids, token);
+    const sides = { identity: plain, compressed: withHeaders(plain, { 'accept-encoding': 'gzip, br' }) };
+    const rps = { identity: [] as number[], compressed: [] as number[] };
+    for (let i = 0; i < COMPRESSION_ROUNDS; i++) {
+      for (const side of ['identity', 'compressed'] as const) {
+        rps[side].push((await measure(emulatorUrl, sides[side], gateway.pid)).rps);
+      }
+    }
+    const mean = (values: number[]) => round(values.reduce((a, b) => a + b, 0) / values.length, 0);
+    const bytes = async (options: Options) =>
+      (await autocannon({ ...options, amount: 20 })).throughput.total / 20;
+    figures[name] = {
+      identityRps: mean(rps.identity),
+      compressedRps: mean(rps.compressed),
+      ratio: round(mean(rps.compressed) / Math.max(1, mean(rps.identity)), 3),
+      identityBytes: round(await bytes(sides.identity), 0),
+      compressedBytes: round(await bytes(sides.compressed), 0),
+    };
+    console.log(`0 ms  gateway compression ${name}  ${JSON.stringify(figures[name])}`);
+  }
+  return figures;
+}
+
 const started = Date.now();
 // The gateway runs as `npm start` runs it: compiled.
 execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
@@ -506,6 +565,7 @@ const latest = {
   peakRssMb,
   gatewayNoCache: at0.gatewayNoCache,
   repeat: delayRuns[0]?.repeat,
+  compression: delayRuns[0]?.compression,
   at20ms: {
     workloads: at20.gateway,
     gatewayNoCache: at20.gatewayNoCache,
@@ -589,6 +649,20 @@ function table(): string {
       `W1 vs B2: ${latest.ratios.W1_vs_B2}× (no cache: ${latest.ratios.W1_nocache_vs_B2}×; at ${FAR_DELAY_MS} ms: ${latest.ratios.W1_nocache_100ms_vs_B2}×). ` +
       `No cache vs B2 at 0 ms: W2 ${latest.ratios.W2_nocache_vs_B2}×, W5 ${latest.ratios.W5_nocache_vs_B2}×.`,
   );
+  const compression = delayRuns[0]?.compression;
+  if (compression) {
+    rows.push(
+      '',
+      `Compression (cached gateway, 0 ms, ${COMPRESSION_ROUNDS} interleaved rounds; bytes: response size on the wire):`,
+      '',
+      '| workload | identity req/s | gzip, br req/s | ratio | identity bytes | compressed bytes |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      ...(['W1', 'W2'] as const).map((name) => {
+        const c = compression[name];
+        return `| ${name} | ${c.identityRps} | ${c.compressedRps} | ${c.ratio} | ${c.identityBytes} | ${c.compressedBytes} |`;
+      }),
+    );
+  }
   return `${rows.join('\n')}\n`;
 }
 

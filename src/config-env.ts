@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_LIMITS, DEFAULT_MAX_BODY_BYTES } from './limits.js';
+import { DEFAULT_COMPRESSION_MIN_BYTES, DEFAULT_LIMITS, DEFAULT_MAX_BODY_BYTES } from './limits.js';
 import type { CorsPolicy, UpstreamConfig } from './config.js';
 import { REGIONS, resolveBaseUrl } from './upstream/regions.js';
 
@@ -157,6 +157,8 @@ const SETTINGS = {
   SERVER_KEEP_ALIVE_TIMEOUT_MS: int(5_000, 1, 300_000),
   SERVER_IDLE_TIMEOUT_MS: int(15_000, 1, 300_000),
   SERVER_QUEUE_TIMEOUT_MS: int(1_000, 0, 60_000),
+  SERVER_COMPRESSION: bool(),
+  SERVER_COMPRESSION_MIN_BYTES: int(DEFAULT_COMPRESSION_MIN_BYTES, 0, 100_000_000),
   MAX_CONNECTIONS: int(1_000, 1, 1_000_000),
   // Unset: sized from the heap (config.ts).
   MAX_CONCURRENT_OPERATIONS: int(undefined, 1, 100_000),

@@ -69,6 +69,8 @@ export interface ServerConfig {
   maxConcurrentIds: number;
   /** SERVER_QUEUE_TIMEOUT_MS: how long a request waits for a free slot before 503 OVERLOADED. */
   queueTimeoutMs: number;
+  /** SERVER_COMPRESSION(_MIN_BYTES): br or gzip for responses of at least minBytes; false: never. */
+  compression: { minBytes: number } | false;
 }
 
 /** Cross-origin access (CORS_ORIGINS): exact origins, any origin without credentials, or none. */
@@ -205,6 +207,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxConcurrentOperations: e.MAX_CONCURRENT_OPERATIONS ?? defaultMaxConcurrentOperations(),
       maxConcurrentIds: e.MAX_CONCURRENT_IDS ?? defaultMaxConcurrentIds(e.LIMIT_MAX_IDS_PER_OPERATION),
       queueTimeoutMs: e.SERVER_QUEUE_TIMEOUT_MS,
+      compression: e.SERVER_COMPRESSION !== false && { minBytes: e.SERVER_COMPRESSION_MIN_BYTES },
     },
     warnings: production ? [] : unknown,
   };

@@ -160,6 +160,7 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
         maxConcurrentIds: config.server.maxConcurrentIds,
         queueTimeoutMs: config.server.queueTimeoutMs,
       },
+      compression: config.server.compression,
       security: {
         limits: security.limits,
         maxBodyBytes: security.maxBodyBytes,

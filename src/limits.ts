@@ -34,6 +34,12 @@ export const DEFAULT_LIMITS: OperationLimits = {
 /** The default request body cap: room for 500 ids inline (~25 KB) with a wide margin. */
 export const DEFAULT_MAX_BODY_BYTES = 102_400;
 
+/**
+ * Responses smaller than this go out uncompressed: below about a kilobyte the bytes saved do not pay
+ * for the CPU, and one user's answer (a few hundred bytes) never pays (bench/README.md, Compression).
+ */
+export const DEFAULT_COMPRESSION_MIN_BYTES = 1_024;
+
 const MB = 1024 * 1024;
 
 /**

@@ -11,12 +11,14 @@ import { getSchema } from '../schema/index.js';
 import type { UserApi } from '../upstream/user-api.js';
 import { authenticationOf, useAuthentication } from './authentication.js';
 import {
+  DEFAULT_COMPRESSION_MIN_BYTES,
   DEFAULT_LIMITS,
   DEFAULT_MAX_BODY_BYTES,
   defaultMaxConcurrentIds,
   type OperationLimits,
 } from '../limits.js';
 import { useBodyLimit } from './body-limit.js';
+import { useCompression } from './compression.js';
 import { corsOptions } from './cors.js';
 import { useCsrfPrevention } from './csrf.js';
 import { useErrorContract, useValidationCodes } from './error-contract.js';
@@ -49,6 +51,8 @@ export interface AppDeps {
   observability?: ObservabilityDeps;
   /** The execution gate; default: MAX_CONCURRENT_IDS sized from the heap, a 1 s wait. */
   execution?: ExecutionGateSettings;
+  /** br or gzip by accept-encoding for responses of at least minBytes (default 1 024); false: never. */
+  compression?: { minBytes: number } | false;
 }
 
 export interface ObservabilityDeps {
@@ -86,6 +90,7 @@ export function createApp(deps: AppDeps): App {
   const logger = deps.logger ?? createLogger({ level: 'silent' });
   const security = deps.security ?? {};
   const limits = { ...DEFAULT_LIMITS, ...security.limits };
+  const compression = deps.compression ?? { minBytes: DEFAULT_COMPRESSION_MIN_BYTES };
   return createYoga<Record<string, never>, GraphQLContext>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
@@ -127,6 +132,8 @@ export function createApp(deps: AppDeps): App {
           queueTimeoutMs: 1_000,
         },
       ),
+      // Its onResponse runs last, over every response the plugins above have finished with.
+      ...(compression ? [useCompression(compression)] : []),
     ],
     // One operation per request: a batch would multiply every limit above.
     batching: false,

@@ -162,6 +162,7 @@ describe('loadConfig: the HTTP server (issue 12, deliverables 4 and 8)', () => {
       maxConcurrentOperations: defaultMaxConcurrentOperations(),
       maxConcurrentIds: defaultMaxConcurrentIds(500),
       queueTimeoutMs: 1_000,
+      compression: { minBytes: 1_024 },
     });
     // start:prod's 128 MB heap: 128 requests in progress; bounded both ways.
     const MB = 1024 * 1024;
@@ -188,6 +189,7 @@ describe('loadConfig: the HTTP server (issue 12, deliverables 4 and 8)', () => {
       MAX_CONNECTIONS: '50',
       MAX_CONCURRENT_OPERATIONS: '8',
       MAX_CONCURRENT_IDS: '600',
+      SERVER_COMPRESSION_MIN_BYTES: '2048',
     }).server;
     expect(server).toEqual({
       headersTimeoutMs: 2_000,
@@ -198,6 +200,7 @@ describe('loadConfig: the HTTP server (issue 12, deliverables 4 and 8)', () => {
       maxConcurrentOperations: 8,
       maxConcurrentIds: 600,
       queueTimeoutMs: 0,
+      compression: { minBytes: 2_048 },
     });
     expect(problemsOf({ MAX_CONCURRENT_IDS: '499' })).toEqual([
       'MAX_CONCURRENT_IDS must be at least LIMIT_MAX_IDS_PER_OPERATION, or no operation at the budget could run',

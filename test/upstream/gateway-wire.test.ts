@@ -15,7 +15,8 @@ beforeAll(async () => {
   stub = await startStubServer();
   gw = await startResilientGateway({
     retry: { maxAttempts: 2 },
-    upstream: { baseUrl: stub.url, timeoutMs: 300, maxBodyBytes: 4_096 },
+    // 1 s: the drip below takes over 10 s, and a loaded 2-core machine can stall a sound answer for 300 ms.
+    upstream: { baseUrl: stub.url, timeoutMs: 1_000, maxBodyBytes: 4_096 },
   });
 });
 afterAll(async () => {
