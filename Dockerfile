@@ -1,9 +1,11 @@
 # syntax=docker/dockerfile:1
 # The gateway as a container: production dependencies only, non-root, probes on /healthz.
 # A build stage compiles src/ to dist/ (as `npm start` does); the image runs the compiled JS with
-# production dependencies only and the same node flags as `npm run start:prod`.
+# production dependencies only and the same node flags as `npm run start:prod`. All three stages are
+# on Node.js 24, the current LTS (CI runs the test suite on 20, 22 and 24; Node 20 is end of life).
+# The tag follows 24's patch releases; pin one with --build-arg NODE_VERSION=24.x.y.
 
-ARG NODE_VERSION=20.18.1
+ARG NODE_VERSION=24
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
