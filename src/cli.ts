@@ -5,6 +5,7 @@
 // environment as a start would and exits, for the CI of a deployment.
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
+import { persistedSettings } from './server/persisted-operations.js';
 
 const ROOT = new URL('../', import.meta.url);
 
@@ -106,6 +107,8 @@ export function runCli(args: readonly string[], io: CliIo): number | 'serve' {
   }
   try {
     const config = io.env ? loadConfig(io.env) : loadConfig();
+    // The manifest of trusted documents is read and checked as a start reads it.
+    persistedSettings(config.security.persisted);
     for (const warning of config.warnings) io.err(`Warning: ${warning}\n`);
     io.out(`${describeConfig(config)}\n`);
     return 0;

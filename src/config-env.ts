@@ -141,6 +141,8 @@ const SETTINGS = {
   GRAPHIQL: bool(),
   FEDERATION_SDL: bool(),
   CORS_ORIGINS: origins(),
+  PERSISTED_OPERATIONS: oneOf(['allow', 'only'], 'allow', { echo: true }),
+  PERSISTED_DOCUMENTS: text(),
   CACHE_ENABLED: bool(),
   CACHE_TTL_MS: int(30_000, 1, 3_600_000),
   CACHE_MAX_ENTRIES: int(10_000, 1, 10_000_000),
@@ -245,6 +247,7 @@ const EMULATOR_SETTINGS = ['EMULATOR_TOKEN_LIFETIME_SEC', 'EMULATOR_RATE_LIMIT',
 export const SETTING_PREFIXES = [
   ...['XDR_', 'AUTH_', 'CACHE_', 'UPSTREAM_', 'LIMIT_', 'QUOTA_', 'REDIS_', 'CORS_', 'EMULATOR_'],
   ...['SERVER_', 'MAX_', 'USERS_', 'GRAPHQL_', 'GRAPHIQL', 'FEDERATION_', 'LOG_', 'READINESS_', 'SHUTDOWN_'],
+  'PERSISTED_',
 ];
 
 /** The gateway's own settings, and the emulator's: the OpenTelemetry ones are never a typo's match. */

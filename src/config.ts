@@ -39,6 +39,8 @@ export interface Config {
     cors: CorsPolicy;
     /** FEDERATION_SDL=true: `_service { sdl }` answers even with introspection off. */
     federationSdl: boolean;
+    /** PERSISTED_OPERATIONS, and the manifest of trusted documents (PERSISTED_DOCUMENTS; unset: ours). */
+    persisted: { mode: 'allow' | 'only'; documents: string | undefined };
   };
   /** Logs, probes, shutdown and tracing (src/observability/). */
   operations: OperationsConfig;
@@ -190,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         e.CORS_ORIGINS ??
         (!production && upstream.mode === 'emulator' ? { mode: 'loopback' } : { mode: 'none' }),
       federationSdl: e.FEDERATION_SDL ?? false,
+      persisted: { mode: e.PERSISTED_OPERATIONS, documents: e.PERSISTED_DOCUMENTS },
     },
     operations: {
       logLevel: e.LOG_LEVEL,

@@ -32,6 +32,9 @@ export const ERROR_CODES = [
   'PAYLOAD_TOO_LARGE',
   // The gateway is at MAX_CONCURRENT_OPERATIONS or MAX_CONCURRENT_IDS and the request waited in vain (503).
   'OVERLOADED',
+  // Persisted documents (PERSISTED_OPERATIONS): an id not held; with `only`, a document not trusted.
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_ONLY',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -72,7 +75,6 @@ export const payloadTooLarge = (maxBytes: number): GraphQLError =>
 export const unauthenticated = (message: string): GraphQLError =>
   coded(message, {
     code: 'UNAUTHENTICATED',
-    // Yoga uses `http` for the response status and headers and strips it from the body.
     http: { status: 401, headers: { 'www-authenticate': 'Bearer' } },
   });
 
@@ -80,11 +82,8 @@ export const unauthenticated = (message: string): GraphQLError =>
 export const forbidden = (message: string): GraphQLError =>
   coded(message, { code: 'FORBIDDEN', http: { status: 403 } });
 
-/**
- * The options of a refusal for want of a scope (ScopeError: a subclass of GraphQLError, so that
- * updateUser can tell it apart): FORBIDDEN with the scopes that would do, and no status, so that
- * the rest of the operation is still answered.
- */
+/** A refusal for want of a scope (ScopeError, so that updateUser can tell it apart): FORBIDDEN with the
+ * scopes that would do, and no status, so that the rest of the operation is still answered. */
 export const scopeRefusal = (requiredScopes: readonly string[]): GraphQLErrorOptions => ({
   extensions: { code: 'FORBIDDEN', requiredScopes: [...requiredScopes] },
 });
@@ -93,11 +92,8 @@ export const scopeRefusal = (requiredScopes: readonly string[]): GraphQLErrorOpt
 export const upstreamUnavailable = (message: string, status?: number): GraphQLError =>
   coded(message, { code: 'UPSTREAM_UNAVAILABLE', ...(status === undefined ? {} : { http: { status } }) });
 
-/**
- * A refusal by one of the operation limits, `limit` naming its setting: a parse error (tokens are
- * counted by the parser) or a validation error like any other. settleError answers it with 400
- * whatever the client accepts, as docs/security.md states.
- */
+/** A refusal by an operation limit, `limit` naming its setting: a parse error (the parser counts tokens)
+ * or a validation error. settleError answers it with 400 whatever the client accepts (docs/security.md). */
 export const limitExceeded = (
   message: string,
   limit: string,
@@ -124,12 +120,17 @@ export const budgetExceeded = (
 export const overloaded = (message: string, http?: GraphQLHTTPErrorExtensions): GraphQLError =>
   coded(message, { code: 'OVERLOADED', ...(http ? { http } : {}) });
 
+/** 400: a persisted document that is not held, or (PERSISTED_OPERATIONS=only) a document not trusted. */
+export const persistedRefusal = (message: string, refusal: 'not-found' | 'only') =>
+  coded(message, {
+    code: refusal === 'only' ? 'PERSISTED_QUERY_ONLY' : 'PERSISTED_QUERY_NOT_FOUND',
+    http: { status: 400 },
+  });
+
 // ---- Conversions -----------------------------------------------------------------------------------
 
-/**
- * Turns an upstream failure into a client-facing GraphQL error. Messages are ours: no upstream body,
- * URL, host or credential passes through.
- */
+/** An upstream failure as a client-facing GraphQL error. Messages are ours: no upstream body, URL,
+ * host or credential passes through. */
 export function toGraphQLError(error: UpstreamError): GraphQLError {
   switch (error.kind) {
     case 'not_found':
@@ -174,10 +175,8 @@ function upstreamCause(error: unknown): UpstreamError | undefined {
   return cause instanceof UpstreamError ? cause : undefined;
 }
 
-/**
- * Whether the masker answers `error` with a code of its own: an upstream failure, which is expected
- * rather than a bug, and which the upstream layer reports itself.
- */
+/** Whether the masker answers `error` with a code of its own: an upstream failure, which is expected
+ * rather than a bug, and which the upstream layer reports itself. */
 export const isUpstreamFailure = (error: unknown): boolean => upstreamCause(error) !== undefined;
 
 /**

@@ -16,6 +16,7 @@ import { combineEvents, createMetrics, type Metrics, type MetricsOptions } from 
 import type { Tracing } from './observability/tracing.js';
 import { createApp, type App } from './server/app.js';
 import { listenFailure, ListenError } from './server/http-server.js';
+import { persistedSettings } from './server/persisted-operations.js';
 import { createUpstream, type Upstream, type UpstreamOptions } from './upstream/create-upstream.js';
 import type { UpstreamEvents } from './upstream/events.js';
 import type { UserApi } from './upstream/user-api.js';
@@ -161,6 +162,7 @@ export async function createGateway(config: Config, deps: GatewayDeps = {}): Pro
         queueTimeoutMs: config.server.queueTimeoutMs,
       },
       compression: config.server.compression,
+      persisted: persistedSettings(security.persisted, config.cache?.ttlMs),
       security: {
         limits: security.limits,
         maxBodyBytes: security.maxBodyBytes,

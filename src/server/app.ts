@@ -18,6 +18,7 @@ import {
   type OperationLimits,
 } from '../limits.js';
 import { useBodyLimit } from './body-limit.js';
+import { useConditionalGet } from './conditional-get.js';
 import { useCompression } from './compression.js';
 import { corsOptions } from './cors.js';
 import { useCsrfPrevention } from './csrf.js';
@@ -27,6 +28,11 @@ import { useNoIntrospection } from './introspection.js';
 import type { ExecutionGateSettings } from './execution-gate.js';
 import { useOperationBudget } from './operation-budget.js';
 import { useOperationLimits } from './operation-limits.js';
+import {
+  usePersistedDocuments,
+  type PersistedOperationsMode,
+  type TrustedDocuments,
+} from './persisted-operations.js';
 import { requestIdOf } from './request-id.js';
 import { yogaLogger } from './yoga-logger.js';
 
@@ -51,6 +57,11 @@ export interface AppDeps {
   observability?: ObservabilityDeps;
   /** The execution gate; default: MAX_CONCURRENT_IDS sized from the heap, a 1 s wait. */
   execution?: ExecutionGateSettings;
+  /**
+   * Trusted documents by documentId and APQ (PERSISTED_OPERATIONS), and how long a persisted GET's
+   * answer may be kept by its caller; default: `allow`, no trusted documents, max-age 0.
+   */
+  persisted?: { mode: PersistedOperationsMode; trusted: TrustedDocuments; maxAgeSec: number };
   /** br or gzip by accept-encoding for responses of at least minBytes (default 1 024); false: never. */
   compression?: { minBytes: number } | false;
 }
@@ -91,6 +102,8 @@ export function createApp(deps: AppDeps): App {
   const security = deps.security ?? {};
   const limits = { ...DEFAULT_LIMITS, ...security.limits };
   const compression = deps.compression ?? { minBytes: DEFAULT_COMPRESSION_MIN_BYTES };
+  const persisted = deps.persisted ?? { mode: 'allow', trusted: new Map(), maxAgeSec: 0 };
+  const tabs = deps.graphiql ? graphiqlTabs(getSchema(), deps.graphiql.examples) : undefined;
   return createYoga<Record<string, never>, GraphQLContext>({
     schema: getSchema(),
     graphqlEndpoint: '/graphql',
@@ -113,6 +126,8 @@ export function createApp(deps: AppDeps): App {
       useCsrfPrevention(),
       useAuthentication(deps.authenticate ?? createAuthenticator({ mode: 'none' })),
       useBodyLimit(security.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
+      // A document named by id becomes the request's query; GraphiQL's own tabs count as trusted.
+      ...usePersistedDocuments({ ...persisted, trustedTexts: tabs?.map((tab) => tab.query) ?? [] }),
       useOperationLimits(limits),
       ...(security.introspection === false
         ? [useNoIntrospection({ federationSdl: security.federationSdl ?? false })]
@@ -121,6 +136,8 @@ export function createApp(deps: AppDeps): App {
       // Codes, statuses, suggestions and headers of every GraphQL response; before the budget, so
       // that it sees the executions the budget refuses too.
       useErrorContract({ graphqlEndpoint: '/graphql', hideSuggestions: security.introspection === false }),
+      // After the contract's `no-store`: a clean persisted read by GET may be kept by its caller.
+      useConditionalGet({ graphqlEndpoint: '/graphql', maxAgeSec: persisted.maxAgeSec }),
       // The context's deadline timer and disconnect listener end with the operation.
       useDisposeContext(),
       // Last before execution: the variables are known, and a refusal still ends the context above;
@@ -137,6 +154,8 @@ export function createApp(deps: AppDeps): App {
     ],
     // One operation per request: a batch would multiply every limit above.
     batching: false,
+    // A trusted document by id (persisted-operations.ts) instead of the query's text.
+    extraParamNames: ['documentId'],
     // No file uploads in this API; multipart bodies are refused rather than parsed.
     multipart: false,
     // useBodyLimit caps the body (413 PAYLOAD_TOO_LARGE); Yoga's own cap would stream every body
@@ -150,10 +169,10 @@ export function createApp(deps: AppDeps): App {
     // strict egress rules. Loaded on first use: the bundle costs ~80 MB of heap when imported.
     renderGraphiQL: async (options) =>
       (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
-    graphiql: deps.graphiql
+    graphiql: tabs
       ? {
           title: 'XDR User Gateway',
-          defaultTabs: graphiqlTabs(getSchema(), deps.graphiql.examples),
+          defaultTabs: tabs,
           shouldPersistHeaders: false,
         }
       : false,

@@ -107,14 +107,22 @@ describe('request errors carry a documented code and status', () => {
   it.each(JSON_TYPES)('a `{}` body: BAD_REQUEST, 400 to %s', async (accept) => {
     expect(await post({}, accept)).toEqual({
       status: 400,
-      body: { errors: [{ message: 'Must provide query string.', extensions: { code: 'BAD_REQUEST' } }] },
+      body: {
+        errors: [
+          { message: 'Must provide a query string or a documentId', extensions: { code: 'BAD_REQUEST' } },
+        ],
+      },
     });
   });
 
   it('a body with variables but no query: BAD_REQUEST, 400 to application/json', async () => {
     expect(await post({ variables: { id: 'x' } }, 'application/json')).toEqual({
       status: 400,
-      body: { errors: [{ message: 'Must provide query string.', extensions: { code: 'BAD_REQUEST' } }] },
+      body: {
+        errors: [
+          { message: 'Must provide a query string or a documentId', extensions: { code: 'BAD_REQUEST' } },
+        ],
+      },
     });
   });
 });

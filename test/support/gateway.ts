@@ -111,6 +111,8 @@ export interface TestGatewayOptions {
    * URL). Default: in-process, every request through gateway.fetch; no socket is opened.
    */
   listen?: boolean;
+  /** More settings, spelt as the environment spells them (e.g. PERSISTED_OPERATIONS: 'only'). */
+  env?: Record<string, string>;
 }
 
 /** Where an in-process gateway seems to be: no socket answers there. */
@@ -150,6 +152,7 @@ export async function startTestGateway(
     USERS_MAX_IDS: setting(options.maxUserIds),
     READINESS_CACHE_MS: setting(observability?.readinessCacheMs),
     ...(app.graphiql ? { GRAPHIQL: 'true' } : {}),
+    ...options.env,
   });
   // What no environment variable spells (a CORS policy object, partial limits) goes in as such.
   const config: Config = {

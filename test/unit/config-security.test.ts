@@ -38,6 +38,7 @@ describe('security settings', () => {
       graphiql: true,
       cors: { mode: 'loopback' },
       federationSdl: false,
+      persisted: { mode: 'allow', documents: undefined },
     });
   });
 
