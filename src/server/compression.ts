@@ -62,27 +62,31 @@ export function negotiateEncoding(header: string | null): Encoding | undefined {
  */
 export function useCompression({ minBytes }: { minBytes: number }): Plugin {
   return {
-    async onResponse({ request, response, setResponse, fetchAPI }) {
+    // Synchronous unless it compresses: most answers (one user, a few hundred bytes) are only looked at.
+    onResponse({ request, response, setResponse, fetchAPI }) {
       const type = response.headers.get('content-type');
       if (!type || !COMPRESSIBLE.test(type) || response.headers.has('content-encoding')) return;
       response.headers.append('vary', 'accept-encoding');
-      const encoding = negotiateEncoding(request.headers.get('accept-encoding'));
       const length = response.headers.get('content-length');
-      if (!encoding || !response.body || request.method === 'HEAD') return;
-      if (length !== null && Number(length) < minBytes) return;
-      const body = new Uint8Array(await response.arrayBuffer());
-      const headers = new fetchAPI.Headers(response.headers);
-      const init = { status: response.status, statusText: response.statusText, headers };
-      if (body.byteLength < minBytes) return setResponse(new fetchAPI.Response(body, init));
-      const compressed = await COMPRESS[encoding](body);
-      headers.set('content-encoding', encoding);
-      headers.set('content-length', String(compressed.byteLength));
-      const view = new Uint8Array(
-        compressed.buffer as ArrayBuffer,
-        compressed.byteOffset,
-        compressed.byteLength,
-      );
-      setResponse(new fetchAPI.Response(view, init));
+      if (!response.body || request.method === 'HEAD' || (length !== null && Number(length) < minBytes))
+        return;
+      const encoding = negotiateEncoding(request.headers.get('accept-encoding'));
+      if (!encoding) return;
+      return (async () => {
+        const body = new Uint8Array(await response.arrayBuffer());
+        const headers = new fetchAPI.Headers(response.headers);
+        const init = { status: response.status, statusText: response.statusText, headers };
+        if (body.byteLength < minBytes) return setResponse(new fetchAPI.Response(body, init));
+        const compressed = await COMPRESS[encoding](body);
+        headers.set('content-encoding', encoding);
+        headers.set('content-length', String(compressed.byteLength));
+        const view = new Uint8Array(
+          compressed.buffer as ArrayBuffer,
+          compressed.byteOffset,
+          compressed.byteLength,
+        );
+        setResponse(new fetchAPI.Response(view, init));
+      })();
     },
   };
 }

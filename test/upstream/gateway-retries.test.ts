@@ -16,7 +16,8 @@ const log = new ResponseLog();
 describe('reads are retried on transient failures', () => {
   let gw: ResilientGateway;
   beforeAll(async () => {
-    gw = await startResilientGateway({ upstream: { timeoutMs: 300 } });
+    // 1 s per attempt: 300 ms timed out sound answers while the rest of the suite loaded the machine.
+    gw = await startResilientGateway({ upstream: { timeoutMs: 1_000 } });
     await log.post(gw, USER); // a warm token, so only API calls are counted below
   });
   afterAll(() => gw.close());
