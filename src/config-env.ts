@@ -147,6 +147,7 @@ const SETTINGS = {
   CACHE_TTL_MS: int(30_000, 1, 3_600_000),
   CACHE_MAX_ENTRIES: int(10_000, 1, 10_000_000),
   CACHE_COALESCE_WINDOW_MS: int(1, 0, 1_000),
+  CACHE_LOCAL_TTL_MS: int(1_000, 0, 60_000),
   REDIS_URL: url('a redis:// or rediss:// URL', (v) => /^rediss?:\/\/[^\s]+$/.test(v)),
   QUOTA_PER_HOUR: int(8_000, 0, 10_000_000),
   QUOTA_GUARD_RATIO: ratio(0.95),

@@ -169,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             ttlMs: e.CACHE_TTL_MS,
             maxEntries: e.CACHE_MAX_ENTRIES,
             coalesceWindowMs: e.CACHE_COALESCE_WINDOW_MS,
+            localTtlMs: e.CACHE_LOCAL_TTL_MS,
             redisUrl: e.REDIS_URL,
             quotaPerHour: e.QUOTA_PER_HOUR,
             quotaGuardRatio: e.QUOTA_GUARD_RATIO,

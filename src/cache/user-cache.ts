@@ -14,6 +14,8 @@ export interface UserCacheOptions {
   coalesceWindowMs?: number;
   /** The clock for remembering updates; default Date.now. */
   now?: () => number;
+  /** The record of updates, when the store shares it (a Redis store hears other replicas' updates). */
+  writes?: WriteLog;
   /** Told how many ids of each by-id lookup the store served and how many it had to fetch. */
   onLookup?: (event: { hits: number; misses: number }) => void;
 }
@@ -35,7 +37,7 @@ export interface UserCache {
 
 export function createUserCache(options: UserCacheOptions): UserCache {
   const { store, guard } = options;
-  const writes = createWriteLog(options.now);
+  const writes = options.writes ?? createWriteLog(options.now);
   return {
     store,
     guard,
