@@ -27,7 +27,11 @@ export interface SystemTool {
 }
 
 export const SYSTEM_TOOLS: readonly SystemTool[] = [
-  { name: 'redis-server', debianPackage: 'redis-server', neededBy: 'test/cache/redis-cache.test.ts' },
+  {
+    name: 'redis-server',
+    debianPackage: 'redis-server',
+    neededBy: 'test/cache/redis-cache.test.ts, test/cache/two-tier-cache.test.ts',
+  },
   { name: 'chromium', debianPackage: 'chromium', neededBy: 'test/e2e/graphiql-browser.test.ts' },
 ];
 
