@@ -174,6 +174,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             quotaPerHour: e.QUOTA_PER_HOUR,
             quotaGuardRatio: e.QUOTA_GUARD_RATIO,
             callerShare: e.QUOTA_CALLER_SHARE,
+            fallbackReplicas: e.QUOTA_FALLBACK_REPLICAS,
           },
     security: {
       limits: {

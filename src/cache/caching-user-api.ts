@@ -25,7 +25,7 @@ export interface CachingOptions {
  * cache to a caller who could not have read it upstream.
  */
 export function createCachingUserApi(inner: UserApi, options: CachingOptions): UserApi {
-  const { store, guard, batches, writes, onLookup } = options.cache;
+  const { store, budget: guard, batches, writes, onLookup } = options.cache;
   let org: Promise<string> | undefined;
   const orgIdOf = (): Promise<string> => {
     const given = options.orgId;
@@ -63,7 +63,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
   ): Promise<(User | null)[]> => {
     const refund =
       guard && callOptions.caller !== undefined
-        ? guard.chargeCaller(orgId, callOptions.caller, 'batchUsers', packBatches(missing).length)
+        ? await guard.chargeCaller(orgId, callOptions.caller, 'batchUsers', packBatches(missing).length)
         : undefined;
     try {
       return await waitUnlessAborted(batches.load(orgId, missing, inner), callOptions.signal, route);
@@ -114,7 +114,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
 
     async searchUsers(params, callOptions) {
       const orgId = await orgIdOf();
-      guard?.spendRead(orgId, 'searchUsers', 1, callOptions?.caller);
+      await guard?.spendRead(orgId, 'searchUsers', 1, callOptions?.caller);
       const startSeq = writes.seq;
       const result = await learning(orgId, inner.searchUsers(params, callOptions));
       await storeFresh(orgId, result.users, startSeq);
@@ -123,7 +123,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
 
     async updateUser(id, changes, callOptions) {
       const orgId = await orgIdOf();
-      guard?.spendWrite(orgId, 'changeUser', 1);
+      await guard?.spendWrite(orgId, 'changeUser', 1);
       // Evict first, so that nothing this process serves during the change is the old version...
       remember(orgId, id);
       await store.deleteMany(orgId, [id]);
@@ -148,7 +148,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
     async whoami(callOptions) {
       // Learning the org (when not given) calls whoami itself; that call is not counted twice.
       const orgId = await orgIdOf();
-      guard?.spendRead(orgId, 'whoami', 1, callOptions?.caller);
+      await guard?.spendRead(orgId, 'whoami', 1, callOptions?.caller);
       return learning(orgId, inner.whoami(callOptions));
     },
   };

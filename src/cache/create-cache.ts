@@ -18,11 +18,14 @@ export interface CacheSettings {
   quotaGuardRatio: number;
   /** Most of the org's hourly reads one authenticated caller may spend (QUOTA_CALLER_SHARE). */
   callerShare: number;
+  /** With Redis: while it is down each replica spends against quotaPerHour / this (QUOTA_FALLBACK_REPLICAS). */
+  fallbackReplicas?: number;
 }
 
 /**
- * The process-wide cache: Redis (falling back to memory) when a URL is given, else memory. The Redis
- * client (ioredis, some fifty modules) is loaded only when a URL is given.
+ * The process-wide cache: Redis (falling back to memory) when a URL is given, else memory; and the
+ * quota guard: counted fleet-wide in Redis when a URL is given (falling back to this process's share),
+ * else this process's own. The Redis client (ioredis, some fifty modules) is loaded only with a URL.
  */
 export async function createCache(
   settings: CacheSettings,
@@ -42,19 +45,34 @@ export async function createCache(
         writes,
       })
     : memory;
+  const guard =
+    settings.quotaPerHour > 0
+      ? createQuotaGuard({
+          // With Redis, this process's own guard is the fallback: its share of the fleet's quota.
+          quota: settings.redisUrl
+            ? Math.max(1, Math.floor(settings.quotaPerHour / (settings.fallbackReplicas ?? 1)))
+            : settings.quotaPerHour,
+          guardRatio: settings.quotaGuardRatio,
+          callerShare: settings.callerShare,
+        })
+      : undefined;
+  const budget =
+    guard && settings.redisUrl
+      ? (await import('./fleet-quota.js')).createFleetQuota({
+          redisUrl: settings.redisUrl,
+          quota: settings.quotaPerHour,
+          guardRatio: settings.quotaGuardRatio,
+          callerShare: settings.callerShare,
+          fallback: guard,
+          logger,
+        })
+      : undefined;
   return createUserCache({
     store,
     writes,
     coalesceWindowMs: settings.coalesceWindowMs,
     ...(onLookup ? { onLookup } : {}),
-    ...(settings.quotaPerHour > 0
-      ? {
-          guard: createQuotaGuard({
-            quota: settings.quotaPerHour,
-            guardRatio: settings.quotaGuardRatio,
-            callerShare: settings.callerShare,
-          }),
-        }
-      : {}),
+    ...(guard ? { guard } : {}),
+    ...(budget ? { budget } : {}),
   });
 }

@@ -234,3 +234,36 @@ export function createQuotaGuard(options: QuotaGuardOptions): QuotaGuard {
     callerLimitOf,
   };
 }
+
+/**
+ * The guard as the cache spends it: this process's own (localBudget) or the fleet's, counted in Redis
+ * (fleet-quota.ts). Each spend settles before the upstream call is made; a refusal rejects with the
+ * guard's UpstreamRateLimitedError (a CallerShareExceededError for a caller's share), counting nothing.
+ */
+export interface QuotaBudget {
+  spendRead(orgId: string, route: string, calls: number, caller?: string): Promise<void>;
+  spendWrite(orgId: string, route: string, calls: number): Promise<void>;
+  /** Resolves to the refund, for when the shared call is refused before it is made. */
+  chargeCaller(orgId: string, caller: string, route: string, calls: number): Promise<() => void>;
+  learn(orgId: string, error: unknown): void;
+  close(): Promise<void>;
+}
+
+/** A QuotaGuard of this process alone, as a QuotaBudget. */
+export function localBudget(guard: QuotaGuard): QuotaBudget {
+  const settle = <T>(spend: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(spend());
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  };
+  return {
+    spendRead: (orgId, route, calls, caller) => settle(() => guard.spendRead(orgId, route, calls, caller)),
+    spendWrite: (orgId, route, calls) => settle(() => guard.spendWrite(orgId, route, calls)),
+    chargeCaller: (orgId, caller, route, calls) =>
+      settle(() => guard.chargeCaller(orgId, caller, route, calls)),
+    learn: (orgId, error) => guard.learn(orgId, error),
+    close: () => Promise.resolve(),
+  };
+}

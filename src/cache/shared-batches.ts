@@ -1,7 +1,7 @@
 import { packBatches } from '../upstream/batches.js';
 import type { User } from '../upstream/types.js';
 import type { UserApi } from '../upstream/user-api.js';
-import type { QuotaGuard } from './quota-guard.js';
+import type { QuotaBudget } from './quota-guard.js';
 import type { UserStore } from './store.js';
 import type { WriteLog } from './write-log.js';
 
@@ -39,12 +39,17 @@ interface OrgBatches {
 export interface SharedBatchesOptions {
   store: UserStore;
   writes: WriteLog;
-  guard: QuotaGuard | undefined;
+  budget: QuotaBudget | undefined;
   /** How long the first miss waits for others; 0: the next turn of the event loop. */
   windowMs: number;
 }
 
-export function createSharedBatches({ store, writes, guard, windowMs }: SharedBatchesOptions): SharedBatches {
+export function createSharedBatches({
+  store,
+  writes,
+  budget,
+  windowMs,
+}: SharedBatchesOptions): SharedBatches {
   const orgs = new Map<string, OrgBatches>();
   const refusals = new WeakSet<object>();
 
@@ -57,20 +62,24 @@ export function createSharedBatches({ store, writes, guard, windowMs }: SharedBa
     return batches;
   };
 
-  const send = (orgId: string, batches: OrgBatches, fallbackApi: UserApi) => {
+  const send = async (orgId: string, batches: OrgBatches, fallbackApi: UserApi) => {
     const flights = batches.gathering;
     const api = batches.gatheringApi ?? fallbackApi;
     batches.gathering = new Map();
     batches.gatheringApi = undefined;
     const calls = packBatches([...flights.keys()]);
+    // In flight from here: misses that come while the budget is asked (a Redis round trip) join.
+    for (const [id, flight] of flights) batches.inFlight.set(id, flight);
     try {
-      guard?.spendRead(orgId, 'batchUsers', calls.length);
+      await budget?.spendRead(orgId, 'batchUsers', calls.length);
     } catch (error) {
       if (typeof error === 'object' && error !== null) refusals.add(error);
-      for (const flight of flights.values()) flight.reject(error);
+      for (const [id, flight] of flights) {
+        if (batches.inFlight.get(id) === flight) batches.inFlight.delete(id);
+        flight.reject(error);
+      }
       return;
     }
-    for (const [id, flight] of flights) batches.inFlight.set(id, flight);
     const startSeq = writes.seq;
     for (const ids of calls) {
       const done = () => {
@@ -91,7 +100,7 @@ export function createSharedBatches({ store, writes, guard, windowMs }: SharedBa
           }
         },
         (error: unknown) => {
-          guard?.learn(orgId, error);
+          budget?.learn(orgId, error);
           for (const id of ids) flights.get(id)?.reject(error);
           done();
         },
@@ -112,7 +121,7 @@ export function createSharedBatches({ store, writes, guard, windowMs }: SharedBa
         return flight.promise;
       });
       if (startWindow && batches.gathering.size > 0) {
-        const fire = () => send(orgId, batches, api);
+        const fire = () => void send(orgId, batches, api);
         if (windowMs > 0) setTimeout(fire, windowMs);
         else setImmediate(fire);
       }

@@ -8,9 +8,9 @@ export interface TestRedis {
   kill(): Promise<void>;
 }
 
-/** A throwaway redis-server on a free loopback port, no persistence. */
-export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+/** A throwaway redis-server on a free loopback port (or `port`: to bring one back), no persistence. */
+export async function startRedis(port?: number): Promise<TestRedis> {
+  port ??= await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],

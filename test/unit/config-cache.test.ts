@@ -11,6 +11,7 @@ describe('cache settings', () => {
       quotaPerHour: 8_000,
       quotaGuardRatio: 0.95,
       callerShare: 0.25,
+      fallbackReplicas: 1,
     });
   });
 
@@ -24,6 +25,7 @@ describe('cache settings', () => {
         REDIS_URL: 'redis://cache:6379/1',
         QUOTA_PER_HOUR: '0',
         QUOTA_GUARD_RATIO: '0.9',
+        QUOTA_FALLBACK_REPLICAS: '3',
       }).cache,
     ).toEqual({
       ttlMs: 5_000,
@@ -34,6 +36,7 @@ describe('cache settings', () => {
       quotaPerHour: 0,
       quotaGuardRatio: 0.9,
       callerShare: 0.25,
+      fallbackReplicas: 3,
     });
     expect(loadConfig({ CACHE_ENABLED: 'false' }).cache).toBeUndefined();
   });

@@ -337,12 +337,14 @@ it('sizes memory from the bench: request and limit hold the measured peak RSS, t
   expect(limit).toBeLessThanOrEqual(budgetMib * MIB);
 });
 
-it('divides the org quota among the replicas: the guard counts per replica', () => {
+it('counts the org quota fleet-wide in Redis, and divides it among the replicas while Redis is down', () => {
   const { deployment, container } = gatewayDeployment();
   const orgQuota = parseEnvironment({}).values.QUOTA_PER_HOUR as number;
-  const perReplica = loadConfig(environmentOf(container)).cache?.quotaPerHour ?? 0;
-  expect(perReplica).toBeGreaterThan(0);
-  expect(perReplica * (deployment.spec.replicas ?? 1)).toBeLessThanOrEqual(orgQuota);
+  const cache = loadConfig(environmentOf(container)).cache;
+  expect(cache?.redisUrl).toBeDefined();
+  expect(cache?.quotaPerHour).toBeGreaterThan(0);
+  expect(cache?.quotaPerHour).toBeLessThanOrEqual(orgQuota);
+  expect(cache?.fallbackReplicas).toBe(deployment.spec.replicas);
 });
 
 it('runs as the Dockerfile does: the non-root node user (1000), read-only root filesystem', () => {
