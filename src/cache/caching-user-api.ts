@@ -46,6 +46,12 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
         })
       : call;
 
+  /** `callOptions` with the read's retries counted by the guard, as the read itself was. */
+  const counted = (orgId: string, callOptions: CallOptions = {}): CallOptions =>
+    guard
+      ? { ...callOptions, beforeRetry: (route) => guard.spendRead(orgId, route, 1, callOptions.caller) }
+      : callOptions;
+
   /** Stores the users no update has touched since `startSeq`. */
   const storeFresh = (orgId: string, users: readonly User[], startSeq: number) =>
     store.setMany(orgId, writes.untouchedSince(orgId, users, startSeq));
@@ -116,7 +122,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
       const orgId = await orgIdOf();
       await guard?.spendRead(orgId, 'searchUsers', 1, callOptions?.caller);
       const startSeq = writes.seq;
-      const result = await learning(orgId, inner.searchUsers(params, callOptions));
+      const result = await learning(orgId, inner.searchUsers(params, counted(orgId, callOptions)));
       await storeFresh(orgId, result.users, startSeq);
       return result;
     },
@@ -149,7 +155,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
       // Learning the org (when not given) calls whoami itself; that call is not counted twice.
       const orgId = await orgIdOf();
       await guard?.spendRead(orgId, 'whoami', 1, callOptions?.caller);
-      return learning(orgId, inner.whoami(callOptions));
+      return learning(orgId, inner.whoami(counted(orgId, callOptions)));
     },
   };
 }

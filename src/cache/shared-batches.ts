@@ -89,7 +89,8 @@ export function createSharedBatches({
         }
       };
       // No caller's signal: the call is shared, so one caller leaving must not cancel it for the others.
-      api.getUsers(ids).then(
+      const beforeRetry = budget && ((route: string) => budget.spendRead(orgId, route, 1));
+      api.getUsers(ids, beforeRetry ? { beforeRetry } : {}).then(
         async (users) => {
           users.forEach((user, i) => flights.get(ids[i] as string)?.resolve(user));
           try {

@@ -237,6 +237,8 @@ export function createResilience(options: ResilienceOptions = {}): Resilience {
         if (signal?.aborted) throw abortReason(signal, route);
         const delay = retryDelay(error, n + 1);
         if (!delay || !budget.tryRetry()) throw error;
+        // A retry is an upstream call like any other: the quota guard counts it, or refuses it.
+        if (context.beforeRetry) await context.beforeRetry(route).catch(() => Promise.reject(error));
         events.retry({ route, attempt: n + 1, reason: delay.reason });
         await sleep(Math.round(delay.ms), signal).catch(() => {
           throw signal?.aborted ? abortReason(signal, route) : error;

@@ -36,7 +36,7 @@ const USER_MGMT = '/iroh/user-mgmt';
 export type ReadPolicy = <T>(
   route: string,
   attempt: (attemptNumber: number) => Promise<T>,
-  context?: { signal?: AbortSignal },
+  context?: Pick<CallOptions, 'signal' | 'beforeRetry'>,
 ) => Promise<T>;
 
 export interface UserApiClientOptions {
@@ -120,7 +120,7 @@ export class UserApiClient implements UserApi {
               batchSize: chunk.length,
             },
             batchUsersPayload,
-            { signal },
+            { signal, ...(options.beforeRetry ? { beforeRetry: options.beforeRetry } : {}) },
           );
         }),
       );
@@ -180,7 +180,7 @@ export class UserApiClient implements UserApi {
     return this.#readPolicy(
       call.route,
       async (attempt) => parsePayload(call.route, await this.#call(call, options, attempt), schema),
-      { signal: options.signal },
+      { signal: options.signal, beforeRetry: options.beforeRetry },
     );
   }
 

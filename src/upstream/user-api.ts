@@ -9,6 +9,11 @@ export interface CallOptions {
    * authorizedApi). Absent: the gateway's own account (AUTH_MODE=none), to which no share applies.
    */
   caller?: string;
+  /**
+   * Asked before a read is retried (the resilience layer): the quota guard counts the retry, and
+   * refuses it (rejects) when the org's budget is spent; the read then fails as its attempt did.
+   */
+  beforeRetry?: (route: string) => Promise<void>;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Shared by the upstream resilience suites that run through the gateway (test/upstream/gateway-*):
 // a gateway with resilience on and every timing injected, an event recorder, and a leak check over
 // every GraphQL response a file received.
+import type { CachingOptions } from '../../src/cache/caching-user-api.js';
 import type { UpstreamEvents } from '../../src/upstream/events.js';
 import type { BreakerOptions, RetryOptions } from '../../src/upstream/resilience.js';
 import type { EmulatorOptions } from '../../src/emulator/server.js';
@@ -59,6 +60,8 @@ export async function startResilientGateway(
     operationDeadlineMs?: number;
     /** On a loopback port (see startTestGateway), for a client that disconnects. */
     listen?: boolean;
+    /** A cache (and its quota guard) in front of the upstream; the caller closes it. */
+    cache?: CachingOptions;
   } = {},
 ): Promise<ResilientGateway> {
   let now = 1_000_000;
@@ -67,6 +70,7 @@ export async function startResilientGateway(
   const gateway = await startTestGateway({
     listen: options.listen ?? false,
     emulator: options.emulator,
+    ...(options.cache ? { cache: options.cache } : {}),
     app:
       options.operationDeadlineMs === undefined ? {} : { operationDeadlineMs: options.operationDeadlineMs },
     upstream: {
