@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { UpstreamRateLimitedError } from '../upstream/errors.js';
+import { connectRedis, redisOrFallback } from './redis-connection.js';
 import {
   CallerShareExceededError,
   DEFAULT_BLOCK_SEC,
@@ -101,15 +102,7 @@ export function createFleetQuota(options: FleetQuotaOptions): FleetQuota {
   const windowMs = options.windowMs ?? 3_600_000;
   const now = options.now ?? Date.now;
   const { fallback, logger } = options;
-  const redis = new Redis(options.redisUrl, {
-    // As the cache's store: fail at once rather than queue while disconnected (the fallback decides).
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 500,
-    connectTimeout: 1_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  }) as FleetRedis;
-  redis.on('error', () => {});
+  const redis = connectRedis(options.redisUrl) as FleetRedis;
   redis.defineCommand('xdrSpend', { lua: SPEND });
   const keys = (orgId: string) => ({
     window: `${prefix}${orgId}:calls`,
@@ -117,46 +110,17 @@ export function createFleetQuota(options: FleetQuotaOptions): FleetQuota {
     limit: `${prefix}${orgId}:org-limit`,
     caller: (caller: string) => `${prefix}${orgId}:caller:${caller}`,
   });
-  let down = false;
-  // The first spends of a starting replica wait for the first connection (at most its timeout)
-  // rather than fall back at once.
-  const firstConnection = new Promise<void>((resolve) => {
-    const done = () => resolve();
-    redis.once('ready', done);
-    redis.once('end', done);
-    setTimeout(done, 1_000).unref();
+  const attempt = redisOrFallback(redis, {
+    logger,
+    down: {
+      event: 'quota_redis_down',
+      message:
+        'Redis is unreachable; each replica counts its own calls against QUOTA_PER_HOUR / QUOTA_FALLBACK_REPLICAS until it is back',
+    },
+    up: { event: 'quota_redis_up', message: 'Redis is reachable again; the quota is counted fleet-wide' },
+    // The quota's refusals are answers, not Redis failing.
+    isAnswer: (error) => error instanceof UpstreamRateLimitedError,
   });
-
-  /** Through Redis while it answers, else through the fallback guard; one log line per change. */
-  async function attempt<T>(viaRedis: () => Promise<T>, viaFallback: () => T): Promise<T> {
-    if (redis.status === 'connecting' || redis.status === 'wait') await firstConnection;
-    if (redis.status === 'ready') {
-      try {
-        const result = await viaRedis();
-        if (down) {
-          down = false;
-          logger.info(
-            { event: 'quota_redis_up' },
-            'Redis is reachable again; the quota is counted fleet-wide',
-          );
-        }
-        return result;
-      } catch (error) {
-        if (error instanceof UpstreamRateLimitedError) throw error;
-        markDown(error);
-      }
-    } else markDown(new Error(`redis connection is ${redis.status}`));
-    return viaFallback();
-  }
-
-  function markDown(error: unknown) {
-    if (down) return;
-    down = true;
-    logger.warn(
-      { event: 'quota_redis_down', reason: error instanceof Error ? error.message : String(error) },
-      'Redis is unreachable; each replica counts its own calls against QUOTA_PER_HOUR / QUOTA_FALLBACK_REPLICAS until it is back',
-    );
-  }
 
   async function spend(
     orgId: string,
@@ -225,7 +189,6 @@ export function createFleetQuota(options: FleetQuotaOptions): FleetQuota {
       const until = now() + (error.retryAfterSec ?? DEFAULT_BLOCK_SEC) * 1000;
       const limit = error.orgLimit;
       const tell = async () => {
-        if (redis.status === 'connecting' || redis.status === 'wait') await firstConnection;
         await Promise.all([
           // The latest end of a block wins, whichever replica learnt it.
           redis.eval(
@@ -242,7 +205,8 @@ export function createFleetQuota(options: FleetQuotaOptions): FleetQuota {
               : redis.del(k.limit),
         ]);
       };
-      tell().catch((failure: unknown) => markDown(failure));
+      // Not waited for; while Redis is down, the fallback guard learnt it above.
+      void attempt(tell, () => undefined);
     },
     close: async () => {
       redis.disconnect();

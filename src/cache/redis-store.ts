@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { User } from '../upstream/types.js';
 import { createMemoryStore } from './memory-store.js';
+import { connectRedis, redisOrFallback } from './redis-connection.js';
 import { createInvalidations } from './redis-invalidations.js';
 import type { UserStore } from './store.js';
 import { createWriteLog, type WriteLog } from './write-log.js';
@@ -44,18 +44,8 @@ export interface RedisUserStore extends UserStore {
  */
 export function createRedisStore(options: RedisStoreOptions): RedisUserStore {
   const prefix = options.prefix ?? 'xdr-gw:user:';
-  const redis = new Redis(options.url, {
-    // Fail at once rather than queue commands while disconnected: the fallback answers instead.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: options.commandTimeoutMs ?? 500,
-    connectTimeout: 1_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
-  // ioredis reports connection errors as events too; the store reports them through its own warning.
-  redis.on('error', () => {});
+  const redis = connectRedis(options.url, options.commandTimeoutMs);
   const key = (orgId: string, id: string) => `${prefix}${orgId}:${id}`;
-  let down = false;
   const writes = options.writes ?? createWriteLog();
   const local = options.localTtlMs
     ? createMemoryStore({ ttlMs: options.localTtlMs, maxEntries: options.localMaxEntries ?? 10_000 })
@@ -73,32 +63,14 @@ export function createRedisStore(options: RedisStoreOptions): RedisUserStore {
       },
     });
 
-  async function attempt<T>(viaRedis: () => Promise<T>, viaFallback: () => Promise<T>): Promise<T> {
-    if (redis.status === 'ready') {
-      try {
-        const result = await viaRedis();
-        if (down) {
-          down = false;
-          options.logger.info({ event: 'cache_redis_up' }, 'Redis is reachable again; the cache uses it');
-        }
-        return result;
-      } catch (error) {
-        markDown(error);
-      }
-    } else {
-      markDown(new Error(`redis connection is ${redis.status}`));
-    }
-    return viaFallback();
-  }
-
-  function markDown(error: unknown) {
-    if (down) return;
-    down = true;
-    options.logger.warn(
-      { event: 'cache_redis_down', reason: error instanceof Error ? error.message : String(error) },
-      'Redis is unreachable; the cache falls back to process memory until it is back',
-    );
-  }
+  const attempt = redisOrFallback(redis, {
+    logger: options.logger,
+    down: {
+      event: 'cache_redis_down',
+      message: 'Redis is unreachable; the cache falls back to process memory until it is back',
+    },
+    up: { event: 'cache_redis_up', message: 'Redis is reachable again; the cache uses it' },
+  });
 
   /** Users from Redis, or from the fallback while Redis is down. */
   const shared = (orgId: string, ids: readonly string[]) =>
