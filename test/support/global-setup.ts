@@ -30,7 +30,7 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
   {
     name: 'redis-server',
     debianPackage: 'redis-server',
-    neededBy: 'test/cache/redis-cache.test.ts, test/cache/two-tier-cache.test.ts',
+    neededBy: 'the Redis suites (test/cache/redis-cache, two-tier-cache and fleet-quota, test/e2e/fleet)',
   },
   { name: 'chromium', debianPackage: 'chromium', neededBy: 'test/e2e/graphiql-browser.test.ts' },
 ];

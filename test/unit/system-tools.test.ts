@@ -32,12 +32,12 @@ describe('planProvisioning', () => {
 
   it('fails under CI=true, naming what is missing and what cannot run', () => {
     expect(planProvisioning({ missing: [redis], canInstall: false, ci: true }).failure).toBe(
-      'CI=true and redis-server missing (not installed: not root, no apt-get, or TEST_PROVISION=never): test/cache/redis-cache.test.ts, test/cache/two-tier-cache.test.ts cannot run, and CI skips nothing',
+      'CI=true and redis-server missing (not installed: not root, no apt-get, or TEST_PROVISION=never): the Redis suites (test/cache/redis-cache, two-tier-cache and fleet-quota, test/e2e/fleet) cannot run, and CI skips nothing',
     );
     expect(
       planProvisioning({ missing: [redis, chromium], canInstall: true, ci: true, installed: false }).failure,
     ).toBe(
-      'CI=true and redis-server and chromium missing after apt-get install: test/cache/redis-cache.test.ts, test/cache/two-tier-cache.test.ts and test/e2e/graphiql-browser.test.ts cannot run, and CI skips nothing',
+      'CI=true and redis-server and chromium missing after apt-get install: the Redis suites (test/cache/redis-cache, two-tier-cache and fleet-quota, test/e2e/fleet) and test/e2e/graphiql-browser.test.ts cannot run, and CI skips nothing',
     );
   });
 });
@@ -49,7 +49,7 @@ it('says what did not run and how to get it', () => {
       'again. With CI=true a missing program fails the run instead.',
   );
   expect(skippedLine(['chromium', 'redis-server'])).toMatch(
-    /^NOT RUN: test\/cache\/redis-cache.test.ts, test\/cache\/two-tier-cache.test.ts and test\/e2e\/graphiql-browser.test.ts, for want of redis-server and chromium\. Install them \(apt-get install redis-server chromium;/,
+    /^NOT RUN: the Redis suites \(test\/cache\/redis-cache, two-tier-cache and fleet-quota, test\/e2e\/fleet\) and test\/e2e\/graphiql-browser.test.ts, for want of redis-server and chromium\. Install them \(apt-get install redis-server chromium;/,
   );
 });
 
