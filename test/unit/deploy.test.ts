@@ -46,6 +46,7 @@ interface Container {
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
   resources?: { requests?: Labels; limits?: Labels };
   securityContext?: Record<string, unknown>;
+  args?: string[];
   startupProbe?: Probe;
   livenessProbe?: Probe;
   readinessProbe?: Probe;
@@ -312,6 +313,10 @@ it('points REDIS_URL at the Redis Service, which selects the Redis pods on their
   const container = (redis[0] as Workload).spec.template.spec.containers[0] as Container;
   expect(container.image).toMatch(/^(redis|valkey)/);
   expect(portNumber(servicePort?.targetPort ?? servicePort?.port, container)).toBe(6379);
+  // Redis holds the fleet's quota counters beside the cached users: under memory pressure only keys
+  // with the soonest expiry (the cached users) may go, never an hour's count of calls (allkeys-*).
+  const args = container.args ?? [];
+  expect(args[args.indexOf('--maxmemory-policy') + 1]).toBe('volatile-ttl');
 });
 
 it('sizes memory from the bench: request and limit hold the measured peak RSS, the limit within the budget', () => {
