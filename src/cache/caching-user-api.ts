@@ -25,7 +25,7 @@ export interface CachingOptions {
  * cache to a caller who could not have read it upstream.
  */
 export function createCachingUserApi(inner: UserApi, options: CachingOptions): UserApi {
-  const { store, budget: guard, batches, writes, onLookup } = options.cache;
+  const { store, budget, batches, writes, onLookup } = options.cache;
   let org: Promise<string> | undefined;
   const orgIdOf = (): Promise<string> => {
     const given = options.orgId;
@@ -39,17 +39,17 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
 
   /** The upstream call's outcome, after telling the guard how it failed (a 429 blocks the org). */
   const learning = <T>(orgId: string, call: Promise<T>): Promise<T> =>
-    guard
+    budget
       ? call.catch((error: unknown) => {
-          guard.learn(orgId, error);
+          budget.learn(orgId, error);
           throw error;
         })
       : call;
 
   /** `callOptions` with the read's retries counted by the guard, as the read itself was. */
   const counted = (orgId: string, callOptions: CallOptions = {}): CallOptions =>
-    guard
-      ? { ...callOptions, beforeRetry: (route) => guard.spendRead(orgId, route, 1, callOptions.caller) }
+    budget
+      ? { ...callOptions, beforeRetry: (route) => budget.spendRead(orgId, route, 1, callOptions.caller) }
       : callOptions;
 
   /** Stores the users no update has touched since `startSeq`. */
@@ -68,8 +68,8 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
     route: string,
   ): Promise<(User | null)[]> => {
     const refund =
-      guard && callOptions.caller !== undefined
-        ? await guard.chargeCaller(orgId, callOptions.caller, 'batchUsers', packBatches(missing).length)
+      budget && callOptions.caller !== undefined
+        ? await budget.chargeCaller(orgId, callOptions.caller, 'batchUsers', packBatches(missing).length)
         : undefined;
     try {
       return await waitUnlessAborted(batches.load(orgId, missing, inner), callOptions.signal, route);
@@ -120,7 +120,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
 
     async searchUsers(params, callOptions) {
       const orgId = await orgIdOf();
-      await guard?.spendRead(orgId, 'searchUsers', 1, callOptions?.caller);
+      await budget?.spendRead(orgId, 'searchUsers', 1, callOptions?.caller);
       const startSeq = writes.seq;
       const result = await learning(orgId, inner.searchUsers(params, counted(orgId, callOptions)));
       await storeFresh(orgId, result.users, startSeq);
@@ -129,7 +129,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
 
     async updateUser(id, changes, callOptions) {
       const orgId = await orgIdOf();
-      await guard?.spendWrite(orgId, 'changeUser', 1);
+      await budget?.spendWrite(orgId, 'changeUser', 1);
       // Evict first, so that nothing this process serves during the change is the old version...
       remember(orgId, id);
       await store.deleteMany(orgId, [id]);
@@ -137,7 +137,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
       try {
         user = await inner.updateUser(id, changes, callOptions);
       } catch (error) {
-        guard?.learn(orgId, error);
+        budget?.learn(orgId, error);
         // ...and whatever the outcome, reads that raced with the change are not kept.
         remember(orgId, id);
         await store.deleteMany(orgId, [id]);
@@ -154,7 +154,7 @@ export function createCachingUserApi(inner: UserApi, options: CachingOptions): U
     async whoami(callOptions) {
       // Learning the org (when not given) calls whoami itself; that call is not counted twice.
       const orgId = await orgIdOf();
-      await guard?.spendRead(orgId, 'whoami', 1, callOptions?.caller);
+      await budget?.spendRead(orgId, 'whoami', 1, callOptions?.caller);
       return learning(orgId, inner.whoami(counted(orgId, callOptions)));
     },
   };
