@@ -11,7 +11,7 @@ const emit = fileURLToPath(new URL('../scripts/emit.mjs', import.meta.url));
 if (existsSync(emit)) execFileSync(process.execPath, [emit], { stdio: 'inherit' });
 
 const { runCli } = await import('../dist/cli.js');
-const outcome = runCli(process.argv.slice(2), {
+const outcome = await runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
 });

@@ -5,7 +5,6 @@
 // environment as a start would and exits, for the CI of a deployment.
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
-import { persistedSettings } from './server/persisted-operations.js';
 
 const ROOT = new URL('../', import.meta.url);
 
@@ -86,8 +85,8 @@ export interface CliIo {
   env?: Record<string, string | undefined>;
 }
 
-/** Runs an option and returns the exit code, or 'serve' when the gateway should start. */
-export function runCli(args: readonly string[], io: CliIo): number | 'serve' {
+/** Runs an option and resolves to the exit code, or 'serve' when the gateway should start. */
+export async function runCli(args: readonly string[], io: CliIo): Promise<number | 'serve'> {
   const [option, ...rest] = args;
   if (option === undefined) return 'serve';
   if (rest.length > 0 || !['--help', '-h', '--version', '--check-config'].includes(option)) {
@@ -107,7 +106,9 @@ export function runCli(args: readonly string[], io: CliIo): number | 'serve' {
   }
   try {
     const config = io.env ? loadConfig(io.env) : loadConfig();
-    // The manifest of trusted documents is read and checked as a start reads it.
+    // The manifest of trusted documents is read and checked as a start reads it. Loaded here only:
+    // it brings the schema and Yoga, which would triple the time of --help and --version.
+    const { persistedSettings } = await import('./server/persisted-operations.js');
     persistedSettings(config.security.persisted);
     for (const warning of config.warnings) io.err(`Warning: ${warning}\n`);
     io.out(`${describeConfig(config)}\n`);
