@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { UpstreamRateLimitedError } from '../upstream/errors.js';
-import { connectRedis, redisOrFallback } from './redis-connection.js';
+import { connectRedis, redisOrFallback, whenConnected } from './redis-connection.js';
 import {
   CallerShareExceededError,
   DEFAULT_BLOCK_SEC,
@@ -152,10 +152,7 @@ export function createFleetQuota(options: FleetQuotaOptions): FleetQuota {
   }
 
   return {
-    ready: () =>
-      redis.status === 'ready'
-        ? Promise.resolve()
-        : new Promise((resolve) => redis.once('ready', () => resolve())),
+    ready: () => whenConnected(redis),
     spendRead: (orgId, route, calls, caller) =>
       attempt(
         () => spend(orgId, route, calls, 'read', caller),

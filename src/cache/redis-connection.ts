@@ -21,6 +21,15 @@ export function connectRedis(url: string, commandTimeoutMs = 500): Redis {
   return redis;
 }
 
+/** Resolves once `redis` is connected, or rejects with the first connection error; for tests and start-up. */
+export const whenConnected = (redis: Redis): Promise<void> =>
+  redis.status === 'ready'
+    ? Promise.resolve()
+    : new Promise<void>((resolve, reject) => {
+        redis.once('ready', () => resolve());
+        redis.once('error', reject);
+      });
+
 export interface FallbackEvents {
   logger: Pick<Logger, 'warn' | 'info'>;
   /** Logged once when Redis stops answering, with the reason. */

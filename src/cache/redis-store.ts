@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.js';
 import type { User } from '../upstream/types.js';
 import { createMemoryStore } from './memory-store.js';
-import { connectRedis, redisOrFallback } from './redis-connection.js';
+import { connectRedis, redisOrFallback, whenConnected } from './redis-connection.js';
 import { createInvalidations } from './redis-invalidations.js';
 import type { UserStore } from './store.js';
 import { createWriteLog, type WriteLog } from './write-log.js';
@@ -82,17 +82,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisUserStore {
       () => options.fallback.getMany(orgId, ids),
     );
 
-  const connected = () =>
-    redis.status === 'ready'
-      ? Promise.resolve()
-      : new Promise<void>((resolve, reject) => {
-          redis.once('ready', () => resolve());
-          redis.once('error', reject);
-        });
-
   return {
     ready: async () => {
-      await connected();
+      await whenConnected(redis);
       await invalidations?.ready();
     },
     async getMany(orgId, ids) {
