@@ -1,34 +1,21 @@
-// Native ESM under jest (node --experimental-vm-modules, see the "test" script): graphql-request 7
-// and jose ship ESM only, so the tests load them as ESM rather than transpiling them to CommonJS.
+// The tests are TypeScript, loaded by node itself through tsx (`node --import tsx`, see the "test"
+// script), and run by jest-light-runner: each worker is one node process that imports src/ and the
+// libraries once and runs its files one after another in that module graph, instead of jest's default
+// of a fresh vm module registry per file. That registry cost about 0.85 CPU-s per file that starts a
+// gateway (compiling some 6.5 MB of JavaScript again), 60–70 of the suite's 180 CPU-s; see test/README.md.
+// What a file changes outside its own objects (fake timers, OpenTelemetry's globals) it puts back in afterAll.
 import { availableParallelism } from 'node:os';
 
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
-  extensionsToTreatAsEsm: ['.ts'],
-  // Sources import their siblings as './x.js' (NodeNext); jest resolves those to the .ts files.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  // TypeScript is stripped by swc, file by file, as tsconfig's isolatedModules and verbatimModuleSyntax
-  // allow (types are checked by `npm run typecheck`); scripts/emit.mjs compiles the same way. With a cold
-  // cache, as every fresh clone in CI has, a run took 128 CPU-s with ts-jest and 105 with swc.
-  transform: {
-    '^.+\\.ts$': [
-      '@swc/jest',
-      {
-        jsc: {
-          parser: { syntax: 'typescript' },
-          target: 'es2022',
-          transform: { verbatimModuleSyntax: true },
-        },
-      },
-    ],
-  },
+  runner: 'jest-light-runner',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  testTimeout: 30000,
   // One RSA signing key and one generated seed for every emulator the tests start (see the files).
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  setupFilesAfterEnv: ['<rootDir>/test/support/per-file.ts'],
+  setupFiles: ['<rootDir>/test/support/register-tsx.mjs'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/per-worker.ts'],
   // Longest files first, on a fresh clone too (see the file).
   testSequencer: '<rootDir>/test/support/sequencer.js',
 
@@ -36,8 +23,4 @@ export default {
   // processes or a browser leaves its core idle; a third worker fills those waits (about 66 s instead of
   // 70 on the 2-core machine; one worker took about 190 s). A number: jest reads '150%' as 150.
   maxWorkers: Math.ceil(availableParallelism() * 1.5),
-  // Native ESM under jest keeps every file's modules alive (vm.SourceTextModule is never collected:
-  // nodejs/node#59118, jestjs/jest#14605), so a worker's heap grows by 30–50 MB a file and its garbage
-  // collection slows with it. A worker past this after a file is replaced: 71 s instead of 75 s.
-  workerIdleMemoryLimit: '700MB',
 };

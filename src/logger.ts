@@ -13,15 +13,6 @@ export function runInRequestScope<T>(requestId: string, fn: () => T): T {
   return requestScope.run({ requestId }, fn);
 }
 
-/**
- * Detaches the request scope from node's async hooks until the next request. Only for hosts that load
- * this module afresh many times in one process, as jest does per test file: every instance that ever
- * ran stays registered with node, and each one costs every promise of the process some time.
- */
-export function disableRequestScope(): void {
-  requestScope.disable();
-}
-
 /** The request id of the request being served, if any. */
 function currentRequestId(): string | undefined {
   return requestScope.getStore()?.requestId;

@@ -1,7 +1,6 @@
 // Finding 3 (the per-caller half): one caller spent 7,600 of the org's calls in 15 s, and every other
 // caller's uncached read was then refused for an hour. Now no authenticated caller may spend more than
 // QUOTA_CALLER_SHARE of the org's hourly reads: past it, that caller alone is refused.
-import { jest } from '@jest/globals';
 import type { Authenticate } from '../../src/auth/authenticate.js';
 import { authorizedApi, callerKeyOf } from '../../src/auth/authorized-api.js';
 import { ANONYMOUS, type Caller } from '../../src/auth/caller.js';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { context, trace } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
 import { node } from '@opentelemetry/sdk-node';
 import { TRACING_EVENTS } from '../../src/observability/tracing.js';
 import { UpstreamHttp } from '../../src/upstream/http.js';
@@ -43,7 +43,13 @@ describe('tracing on', () => {
   const exporter = new node.InMemorySpanExporter();
   const provider = new node.NodeTracerProvider({ spanProcessors: [new node.SimpleSpanProcessor(exporter)] });
   beforeAll(() => provider.register());
-  afterAll(() => provider.shutdown());
+  // The worker's later files run in this same process: its OpenTelemetry globals go back to no-ops.
+  afterAll(async () => {
+    await provider.shutdown();
+    trace.disable();
+    context.disable();
+    propagation.disable();
+  });
   beforeEach(() => exporter.reset());
 
   it('propagates the active span to the upstream as a W3C traceparent of the upstream span', async () => {

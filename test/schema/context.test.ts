@@ -1,4 +1,3 @@
-import { jest } from '@jest/globals';
 import { operationSignal } from '../../src/schema/context.js';
 
 describe('operationSignal', () => {

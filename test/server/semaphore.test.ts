@@ -1,4 +1,3 @@
-import { jest } from '@jest/globals';
 import { createSemaphore } from '../../src/server/semaphore.js';
 
 // The counter and queue behind MAX_CONCURRENT_OPERATIONS (weight 1 per request) and
