@@ -14,7 +14,7 @@ export default {
   // One RSA signing key and one generated seed for every emulator the tests start (see the files).
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  setupFiles: ['<rootDir>/test/support/register-tsx.mjs'],
+  setupFiles: ['<rootDir>/test/support/register-ts.mjs'],
   setupFilesAfterEnv: ['<rootDir>/test/support/per-worker.ts'],
   // Longest files first, on a fresh clone too (see the file).
   testSequencer: '<rootDir>/test/support/sequencer.js',

@@ -111,7 +111,9 @@ export function presentUser(user: StoredUser): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of USER_KEY_ORDER) {
     const value = user[key];
-    if (value !== undefined) out[key] = structuredClone(value);
+    // Only objects and arrays can be changed through the copy; a string or number is itself.
+    if (value !== undefined)
+      out[key] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
   }
   return out;
 }

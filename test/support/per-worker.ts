@@ -3,6 +3,7 @@
 // module graph; see jest.config.js).
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { ModernFakeTimers } from '@jest/fake-timers';
 import { addEventHandler } from 'jest-circus';
 import { DEFAULT_SEED, adoptSeedData, generateSeedData } from '../../src/emulator/seed.js';
@@ -17,8 +18,9 @@ if (runDir) {
     adoptSeedData(DEFAULT_SEED, JSON.parse(readFileSync(file, 'utf8')));
   } else {
     const data = generateSeedData(DEFAULT_SEED);
-    // Written beside and renamed: another worker may be reading or writing it at the same moment.
-    const partial = `${file}.${process.pid}`;
+    // Written beside and renamed: another worker may be reading or writing it at the same moment (the
+    // workers are threads of one process: the pid alone does not tell them apart).
+    const partial = `${file}.${process.pid}.${threadId}`;
     writeFileSync(partial, JSON.stringify(data));
     renameSync(partial, file);
     adoptSeedData(DEFAULT_SEED, data);
