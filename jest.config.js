@@ -1,9 +1,9 @@
-// The tests are TypeScript, loaded by node itself through tsx (`node --import tsx`, see the "test"
-// script), and run by jest-light-runner: each worker is one node process that imports src/ and the
-// libraries once and runs its files one after another in that module graph, instead of jest's default
-// of a fresh vm module registry per file. That registry cost about 0.85 CPU-s per file that starts a
-// gateway (compiling some 6.5 MB of JavaScript again), 60–70 of the suite's 180 CPU-s; see test/README.md.
-// What a file changes outside its own objects (fake timers, OpenTelemetry's globals) it puts back in afterAll.
+// jest-light-runner: three worker threads of one node process; each imports src/ and the libraries
+// once and runs its files one after another in that module graph, rather than jest's default of a fresh
+// vm module registry per file (about 0.85 CPU-s per file that starts a gateway; see test/README.md).
+// TypeScript: the workers load it through test/support/ts-hooks.mjs (setupFiles), this parent process
+// (the global setup and teardown) through tsx (`node --import tsx` in the "test" script).
+// test/support/per-worker.ts gives every test and hook a timeout, which this runner does not.
 import { availableParallelism } from 'node:os';
 
 /** @type {import('jest').Config} */
@@ -20,7 +20,7 @@ export default {
   testSequencer: '<rootDir>/test/support/sequencer.js',
 
   // Three workers on two cores. The suite is CPU-bound, but a file that waits on sockets, child
-  // processes or a browser leaves its core idle; a third worker fills those waits (about 66 s instead of
-  // 70 on the 2-core machine; one worker took about 190 s). A number: jest reads '150%' as 150.
+  // processes or a browser leaves its core idle; a third worker fills those waits (one run each: 2
+  // workers 65.7 s, 3 workers 62.1 s, 4 workers 62.5 s). A number: jest reads '150%' as 150.
   maxWorkers: Math.ceil(availableParallelism() * 1.5),
 };

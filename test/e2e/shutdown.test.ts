@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { builtMain } from '../support/built-gateway.js';
+import { SHORT_LIVED, builtMain } from '../support/built-gateway.js';
 import { postJson } from '../support/http.js';
 import { until } from '../support/wait.js';
 
@@ -25,7 +25,7 @@ afterEach(async () => {
 
 function start(env: Record<string, string> = {}): Promise<{ gateway: string; emulator: string }> {
   return new Promise((resolve, reject) => {
-    child = spawn(process.execPath, [main], {
+    child = spawn(process.execPath, [...SHORT_LIVED, main], {
       env: {
         ...process.env,
         PORT: '0',

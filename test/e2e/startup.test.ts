@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { ORG_1_ID, ORG_2_ID } from '../../src/emulator/demo-clients.js';
-import { builtMain } from '../support/built-gateway.js';
+import { SHORT_LIVED, builtMain } from '../support/built-gateway.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { emulatorJwtEnv } from '../support/auth.js';
 import { freePort } from '../support/net.js';
@@ -32,7 +32,7 @@ beforeAll(async () => {
  */
 function run(env: Record<string, string>): Promise<Outcome & { listened: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [main], {
+    const child = spawn(process.execPath, [...SHORT_LIVED, main], {
       env: { ...BASE_ENV, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

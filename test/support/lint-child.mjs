@@ -1,6 +1,5 @@
 // Lints for test/support/lint.ts, in a process of its own: ESLint, typescript-eslint and TypeScript load
-// in about a third of the CPU under plain node that they take through jest's module registry (3 s of
-// the suite's). Reads { rules, texts: [{ filePath, code }], files } as JSON on stdin and writes
+// under plain node, without the test workers' module hooks, and stay out of the workers' memory. Reads { rules, texts: [{ filePath, code }], files } as JSON on stdin and writes
 // { texts: ruleIds[][], files: violations[] } as JSON on stdout, with the project's own eslint.config.js
 // and only `rules` switched on.
 import { ESLint } from 'eslint';

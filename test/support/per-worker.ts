@@ -35,7 +35,10 @@ const timers = new ModernFakeTimers({
   config: { fakeTimers: { enableGlobally: true } } as TimersConfig,
 });
 Object.assign(jest, {
-  useFakeTimers: (config?: Parameters<ModernFakeTimers['useFakeTimers']>[0]) => (timers.useFakeTimers(config), jest),
+  useFakeTimers: (config?: Parameters<ModernFakeTimers['useFakeTimers']>[0]) => (
+    timers.useFakeTimers(config),
+    jest
+  ),
   useRealTimers: () => (timers.useRealTimers(), jest),
   advanceTimersByTime: (ms: number) => (timers.advanceTimersByTime(ms), jest),
   setSystemTime: (now?: number | Date) => (timers.setSystemTime(now), jest),

@@ -1,20 +1,16 @@
-// Module hooks that let node load this repository's TypeScript (src/, test/) without a build: a
-// relative './x.js' import from one of its .ts files resolves to './x.ts' when that exists, and a .ts
-// file is stripped of its types by swc with the options scripts/emit.mjs ships (no type check:
-// `npm run typecheck` does that). Everything else goes straight to node's own resolution and loading.
-// Our own rather than tsx: tsx resolves every specifier of every library through its general rules
-// (paths, extensions, tsconfig), about 2 CPU-s per test worker more than this (see test/README.md).
-import { readFile } from 'node:fs/promises';
+// Module hooks that let a test worker load this repository's TypeScript (test/, src/) without a build:
+// a relative './x.js' import from one of its .ts files resolves to './x.ts' when that exists, and a .ts
+// file is stripped of its types by swc with the options scripts/emit.mjs ships with. Everything else
+// goes straight to node's own resolution and loading. Our own rather than tsx (which jest's parent
+// process still uses for the global setup): tsx runs every library module through its general rules,
+// about 5 CPU-s of the suite's more than these hooks (see test/README.md).
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { URL, fileURLToPath } from 'node:url';
 import { transformSync } from '@swc/core';
+import { SWC_OPTIONS } from '../../scripts/swc-options.mjs';
 
-const OPTIONS = {
-  jsc: { parser: { syntax: 'typescript' }, target: 'es2022', transform: { verbatimModuleSyntax: true } },
-  module: { type: 'es6' },
-  sourceMaps: 'inline',
-};
-
-/** A .ts file of this repository (the test runner imports test files with a `?query` that makes them fresh). */
+/** A .ts file of this repository (the runner imports test files with a `?query` that makes them fresh). */
 const ours = (url) => {
   const path = url?.split('?')[0];
   return path?.startsWith('file://') && path.endsWith('.ts') && !path.includes('/node_modules/');
@@ -30,7 +26,11 @@ export async function resolve(specifier, context, next) {
 
 export async function load(url, context, next) {
   if (!ours(url)) return next(url, context);
-  const path = new URL(url);
-  const { code } = transformSync(await readFile(path, 'utf8'), { ...OPTIONS, filename: path.pathname });
+  const filename = fileURLToPath(url.split('?')[0]);
+  const { code } = transformSync(await readFile(filename, 'utf8'), {
+    ...SWC_OPTIONS,
+    filename,
+    sourceMaps: 'inline',
+  });
   return { format: 'module', source: code, shortCircuit: true };
 }
