@@ -8,7 +8,6 @@ import { availableParallelism } from 'node:os';
 
 /** @type {import('jest').Config} */
 export default {
-  testEnvironment: 'node',
   runner: 'jest-light-runner',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   // One RSA signing key and one generated seed for every emulator the tests start (see the files).
