@@ -1,5 +1,6 @@
 import { Kind } from 'graphql';
 import { badUserInput } from '../errors.js';
+import { toUtcIso } from '../upstream/date-time.js';
 import { builder } from './builder.js';
 
 // Hand-written rather than graphql-scalars: one scalar, a dozen lines.
@@ -15,7 +16,7 @@ function parseDateTime(value: unknown): string {
 builder.scalarType('DateTime', {
   description: 'An RFC 3339 date-time string in UTC, e.g. "2024-05-01T12:00:00.000Z".',
   // Upstream timestamps are normalised to UTC so clients can compare and sort them as strings.
-  serialize: (value) => new Date(value as string).toISOString(),
+  serialize: toUtcIso,
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
 });

@@ -6,6 +6,7 @@
 // contract breach and fails the whole response. `scim` is not in the schema at all, so its
 // `access-token` is dropped here and can never reach a log, a cache or a client.
 import { z } from 'zod';
+import { isDateTime } from './date-time.js';
 import type {
   Org,
   SearchUsersResult,
@@ -24,7 +25,7 @@ function optional<T extends z.ZodType>(schema: T) {
   return schema.nullish().transform((value): z.output<T> | undefined => value ?? undefined);
 }
 
-const dateTime = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'not a date-time');
+const dateTime = z.string().refine(isDateTime, 'not a date-time');
 const optionalString = optional(z.string());
 const optionalDateTime = optional(dateTime);
 const stringList = z.array(z.string());

@@ -6,6 +6,7 @@
 // an issue that fails the whole answer. Issues carry the path and the code zod would give, never a
 // value (describeIssues), and are reported to zod, so that the schemas around it compose as before.
 import { z } from 'zod';
+import { isDateTime } from './date-time.js';
 import type { IdpMapping, User, UserRole } from './types.js';
 import { USER_ROLES } from './types.js';
 
@@ -50,7 +51,7 @@ class Reader {
 
   dateTime(key: string): string {
     const value = this.string(key);
-    if (typeof value === 'string' && Number.isNaN(Date.parse(value))) {
+    if (typeof value === 'string' && !isDateTime(value)) {
       this.issues.push({ code: 'custom', path: this.at(key) });
     }
     return value;
@@ -94,9 +95,9 @@ class Reader {
   loginHistory(key: string): string[] {
     const value = this.record[key];
     if (value === undefined || value === null) return [];
-    if (typeof value === 'string') return Number.isNaN(Date.parse(value)) ? this.union(key) : [value];
+    if (typeof value === 'string') return isDateTime(value) ? [value] : this.union(key);
     if (!Array.isArray(value)) return this.union(key);
-    if (value.some((v) => typeof v !== 'string' || Number.isNaN(Date.parse(v)))) return this.union(key);
+    for (const v of value) if (!isDateTime(v)) return this.union(key);
     return value as string[];
   }
 
