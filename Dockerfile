@@ -39,4 +39,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
 # SIGTERM/SIGINT with a graceful shutdown. The heap limit goes with CACHE_MAX_ENTRIES; one V8 helper
 # thread suits the 1-2 CPUs such a container gets (bench/README.md, Tuning).
 STOPSIGNAL SIGTERM
-CMD ["node", "--max-old-space-size=128", "--max-semi-space-size=16", "--v8-pool-size=1", "--enable-source-maps", "dist/main.js"]
+CMD ["node", "--max-old-space-size=128", "--max-semi-space-size=32", "--v8-pool-size=1", "--enable-source-maps", "dist/main.js"]
