@@ -46,15 +46,15 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-/**
- * The gateway as start:prod runs it (compiled JavaScript, heap limit, one V8 worker), in Cisco mode
- * over the emulator.
- */
 /** The node flags of `npm run start:prod` (and the image's CMD): the heap the gateway ships with. */
 const SHIPPED_FLAGS = (
   JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
 ).scripts['start:prod']!.split(/\s+/).filter((arg) => arg.startsWith('--max-') || arg.startsWith('--v8-'));
 
+/**
+ * The gateway as start:prod runs it (compiled JavaScript, heap limit, one V8 worker), in Cisco mode
+ * over the emulator.
+ */
 async function startGateway(): Promise<string> {
   const main = await builtMain();
   expect(SHIPPED_FLAGS).toContain('--max-old-space-size=128');
