@@ -6,9 +6,8 @@
 // brought back mid-traffic (The fleet: Redis down), and a 429 learnt by one replica stopping the others
 // (The fleet: 429s).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { builtMain } from '../support/built-gateway.js';
+import { builtMain, startProdFlags } from '../support/built-gateway.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { postAs, type GraphQLAnswer } from '../support/http.js';
 import { call, org1Ids } from '../support/rest.js';
@@ -27,13 +26,6 @@ const RENAME = `mutation($id: ID!, $nick: String) {
   updateUser(id: $id, input: { nick: $nick }) { __typename ... on UpdateUserSuccess { user { nick } } }
 }`;
 
-/** `node <flags> dist/main.js` of package.json's start:prod, split: the flags are what we run with. */
-const START_PROD = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    scripts: Record<string, string>;
-  }
-).scripts['start:prod']?.split(' ');
-
 interface Replica {
   name: string;
   origin: string;
@@ -48,10 +40,7 @@ const children: ChildProcess[] = [];
 
 /** Spawns one gateway as start:prod does; resolves once it prints its GraphQL URL. */
 function spawnGateway(main: string, name: string, env: Record<string, string>): Promise<Replica> {
-  const [node, ...rest] = START_PROD ?? [];
-  const flags = rest.slice(0, -1);
-  if (node !== 'node' || rest.at(-1) !== 'dist/main.js') throw new Error(`start:prod changed: ${START_PROD}`);
-  const child = spawn(process.execPath, [...flags, main], {
+  const child = spawn(process.execPath, [...startProdFlags(), main], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -5,11 +5,10 @@
 // before execution. Before the change the attack ran (600 batch calls, 200 with data) and the
 // process had no bound on executing operations.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { ORG_1_ID } from '../../src/emulator/demo-clients.js';
 import { createSeedData } from '../../src/emulator/seed.js';
 import { ERROR_CODES } from '../../src/errors.js';
-import { builtMain } from '../support/built-gateway.js';
+import { builtMain, startProdFlags } from '../support/built-gateway.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { postAs } from '../support/http.js';
 
@@ -46,20 +45,16 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-/** The node flags of `npm run start:prod` (and the image's CMD): the heap the gateway ships with. */
-const SHIPPED_FLAGS = (
-  JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
-).scripts['start:prod']!.split(/\s+/).filter((arg) => arg.startsWith('--max-') || arg.startsWith('--v8-'));
-
 /**
  * The gateway as start:prod runs it (compiled JavaScript, heap limit, one V8 worker), in Cisco mode
  * over the emulator.
  */
 async function startGateway(): Promise<string> {
   const main = await builtMain();
-  expect(SHIPPED_FLAGS).toContain('--max-old-space-size=128');
+  const flags = startProdFlags();
+  expect(flags).toContain('--max-old-space-size=128');
   return new Promise((resolve, reject) => {
-    child = spawn(process.execPath, [...SHIPPED_FLAGS, main], {
+    child = spawn(process.execPath, [...flags, main], {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/tmp',

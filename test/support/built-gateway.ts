@@ -5,7 +5,7 @@
 // the sources' content, so a run whose src/ did not change compiles nothing.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -20,6 +20,21 @@ const CACHE = `${ROOT}node_modules/.cache/xdr-user-gateway-e2e`;
  * What the process does and prints is the same.
  */
 export const SHORT_LIVED = ['--no-opt'];
+
+/**
+ * The node flags of package.json's `start:prod` (`node <flags> dist/main.js`, the image's CMD too):
+ * what a gateway process runs with when it stands for the shipped one.
+ */
+export function startProdFlags(): string[] {
+  const packageJson = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const [node, ...rest] = packageJson.scripts['start:prod']?.split(/\s+/) ?? [];
+  if (node !== 'node' || rest.at(-1) !== 'dist/main.js') {
+    throw new Error(`start:prod changed: ${packageJson.scripts['start:prod']}`);
+  }
+  return rest.slice(0, -1);
+}
 
 /** The path of src/main.ts's transpiled twin, to run with plain node. */
 export async function builtMain(): Promise<string> {
