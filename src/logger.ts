@@ -1,22 +1,11 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-// The request id of the operation being served, for log lines written far from the request (the
-// upstream client, the loaders) without threading it through every call. Holds no state of its own
-// beyond what `runInRequestScope` puts there for the duration of one request.
-const requestScope = new AsyncLocalStorage<{ requestId: string }>();
-
-/** Runs `fn` (one HTTP request) so that every log line written inside carries `requestId`. */
-export function runInRequestScope<T>(requestId: string, fn: () => T): T {
-  return requestScope.run({ requestId }, fn);
-}
-
-/** The request id of the request being served, if any. */
-function currentRequestId(): string | undefined {
-  return requestScope.getStore()?.requestId;
-}
+// The request id reaches the lines written far from the request (the upstream client) as data: the
+// context's `calls` options carry it to every upstream call of the operation. Not an
+// AsyncLocalStorage: on Node 20 and 22 one turns on a hook for every promise of the process, which
+// cost 8-10% of the CPU of an uncached operation (bench/README.md).
 
 /**
  * Paths pino blanks in every log line, wherever a caller puts them: credentials must never reach a
@@ -51,18 +40,13 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
 }
 
-/** The process logger: JSON lines with secrets redacted, each tagged with the current request id. */
+/** The process logger: JSON lines with secrets redacted. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
     {
       level: options.level ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: undefined,
-      // Lines written while serving a request (upstream calls included) say which request.
-      mixin: () => {
-        const requestId = currentRequestId();
-        return requestId === undefined ? {} : { requestId };
-      },
     },
     options.destination,
   );

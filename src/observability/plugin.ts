@@ -4,7 +4,7 @@
 // operation continuing the caller's `traceparent`.
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { runInRequestScope, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { healthReport, type ReadinessReport } from './health.js';
 import type { Metrics, OperationOutcome } from './metrics.js';
 import type * as tracingModule from './tracing.js';
@@ -66,12 +66,13 @@ export function useObservability(options: ObservabilityOptions): Plugin {
   };
 
   return {
-    instrumentation: {
-      request: ({ request }, wrapped) => runInRequestScope(requestIdOf(request), wrapped),
-      ...(tracing
-        ? { operation: ({ request }, wrapped) => tracing.withOperationSpan(request.headers, wrapped) }
-        : {}),
-    },
+    ...(tracing
+      ? {
+          instrumentation: {
+            operation: ({ request }, wrapped) => tracing.withOperationSpan(request.headers, wrapped),
+          },
+        }
+      : {}),
     async onRequest({ request, url, endResponse }) {
       const route = routes[url.pathname];
       if (route) {

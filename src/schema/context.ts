@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ANONYMOUS, type Caller } from '../auth/caller.js';
 import { createLoaders, type Loaders } from '../loaders.js';
 import { createLogger, type Logger } from '../logger.js';
-import type { UserApi } from '../upstream/user-api.js';
+import type { CallOptions, UserApi } from '../upstream/user-api.js';
 
 /** Settings the resolvers need, fixed for the life of the app. */
 export interface SchemaSettings {
@@ -18,8 +18,10 @@ export interface GraphQLContext {
   api: UserApi;
   loaders: Loaders;
   settings: SchemaSettings;
-  /** Aborted when the caller goes away or the operation's deadline passes; passed to every upstream call. */
+  /** Aborted when the caller goes away or the operation's deadline passes. */
   signal: AbortSignal;
+  /** What every upstream call of the operation is given: `signal`, and `requestId` for log lines. */
+  calls: CallOptions;
   /** Who is calling; `api` already enforces the caller's scopes. */
   caller: Caller;
   /** The caller's sane `x-request-id`, or a new UUID. */
@@ -54,11 +56,13 @@ export function createContext(
     request.signal,
     settings.operationDeadlineMs ?? DEFAULT_OPERATION_DEADLINE_MS,
   );
+  const calls = { signal, requestId: scope.requestId };
   return {
     api,
     settings,
     signal,
-    loaders: createLoaders(api, { signal }),
+    calls,
+    loaders: createLoaders(api, calls),
     caller: scope.caller,
     requestId: scope.requestId,
     logger: scope.logger,

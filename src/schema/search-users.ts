@@ -197,7 +197,7 @@ builder.queryField('searchUsers', (t) =>
       }),
       after: t.arg.string({ required: false, description: 'An `endCursor` (or edge cursor) of a page.' }),
     },
-    resolve: async (_root, args, { api, loaders, signal }) => {
+    resolve: async (_root, args, { api, loaders, calls }) => {
       const first = args.first ?? DEFAULT_PAGE_SIZE;
       if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
         throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE}, got ${first}`);
@@ -213,7 +213,7 @@ builder.queryField('searchUsers', (t) =>
       if (after?.a) params.searchAfter = after.a;
       else if (offset > 0) params.offset = offset;
 
-      const result = await api.searchUsers(params, { signal });
+      const result = await api.searchUsers(params, calls);
       primeUsers(loaders, result.users);
 
       const users = result.users;

@@ -131,7 +131,7 @@ builder.mutationField('updateUser', (t) =>
     },
     resolve: (_root, { id, input }, ctx) =>
       auditUpdateUser(ctx, { targetId: loggableId(String(id)), fields: givenFields(input) }, async () => {
-        const { api, loaders, signal } = ctx;
+        const { api, loaders, calls } = ctx;
         // First of all: a caller who may not write learns nothing else, not even about the input.
         try {
           requireScope(ctx, 'write');
@@ -161,7 +161,7 @@ builder.mutationField('updateUser', (t) =>
         // Whatever happens next, this request must not serve the user's old values.
         loaders.user.clear(userId);
         try {
-          const user = await api.updateUser(userId, changes, { signal });
+          const user = await api.updateUser(userId, changes, calls);
           primeUsers(loaders, [user]);
           return user;
         } catch (error) {

@@ -103,12 +103,12 @@ builder.queryField('me', (t) =>
     description:
       'The caller of this operation. Its fields are resolved only when asked for: `subject`, ' +
       '`clientId` and `scopes` cost no upstream call.',
-    resolve: (_root, _args, { api, caller, loaders, signal }) => {
+    resolve: (_root, _args, { api, caller, loaders, calls }) => {
       let whoami: Promise<Whoami> | undefined;
       return {
         caller,
         whoami: () =>
-          (whoami ??= api.whoami({ signal }).then((w) => {
+          (whoami ??= api.whoami(calls).then((w) => {
             primeUsers(loaders, [w.user]);
             return w;
           })),

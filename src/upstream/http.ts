@@ -45,6 +45,8 @@ export interface UpstreamRequest {
   attempt?: number;
   /** For events only: the number of ids of a batch call. */
   batchSize?: number;
+  /** For log lines only: the request the call serves. */
+  requestId?: string;
 }
 
 export interface UpstreamResponse {
@@ -86,7 +88,7 @@ export class UpstreamHttp {
    * abort reason when the caller's signal aborts.
    */
   async send(request: UpstreamRequest): Promise<UpstreamResponse> {
-    const { route, signal, timeoutMs } = request;
+    const { route, signal, timeoutMs, requestId } = request;
     if (signal?.aborted) throw abortReason(signal, route);
     const started = performance.now();
     const attempt = new AbortController();
@@ -120,6 +122,7 @@ export class UpstreamHttp {
       span.end(response.statusCode);
       this.#logger.debug(
         {
+          requestId,
           route,
           status: response.statusCode,
           ms,
@@ -140,7 +143,13 @@ export class UpstreamHttp {
         : transportFailure(route, error);
       span.fail(failure.kind);
       this.#logger.warn(
-        { route, kind: failure.kind, code: errorCode(error), ms: Math.round(performance.now() - started) },
+        {
+          requestId,
+          route,
+          kind: failure.kind,
+          code: errorCode(error),
+          ms: Math.round(performance.now() - started),
+        },
         'upstream call failed',
       );
       throw failure;

@@ -120,7 +120,11 @@ export class UserApiClient implements UserApi {
               batchSize: chunk.length,
             },
             batchUsersPayload,
-            { signal, ...(options.beforeRetry ? { beforeRetry: options.beforeRetry } : {}) },
+            {
+              signal,
+              requestId: options.requestId,
+              ...(options.beforeRetry ? { beforeRetry: options.beforeRetry } : {}),
+            },
           );
         }),
       );
@@ -189,14 +193,17 @@ export class UserApiClient implements UserApi {
    * Resolves with a 2xx response only; every other outcome is a typed error.
    */
   async #call(call: Call, options: CallOptions, attempt = 1): Promise<UpstreamResponse> {
-    const { signal } = options;
+    const { signal, requestId } = options;
     const token = await this.#tokens.getToken({ signal });
-    let response = await this.#send(call, token, signal, attempt);
+    let response = await this.#send(call, token, options, attempt);
     if (response.status === 401) {
       this.#tokens.invalidate(token);
-      this.#logger.debug({ route: call.route }, 'upstream answered 401; replaying with a new token');
+      this.#logger.debug(
+        { requestId, route: call.route },
+        'upstream answered 401; replaying with a new token',
+      );
       const fresh = await this.#tokens.getToken({ signal });
-      response = await this.#send(call, fresh, signal, attempt);
+      response = await this.#send(call, fresh, options, attempt);
       // No further replay and no second invalidation: a token that fails right after issue points to
       // a problem a new token will not fix, and each later call still gets its own single replay.
       if (response.status === 401) {
@@ -210,12 +217,7 @@ export class UserApiClient implements UserApi {
     throw this.#failure(call.route, response);
   }
 
-  #send(
-    call: Call,
-    token: string,
-    signal: AbortSignal | undefined,
-    attempt: number,
-  ): Promise<UpstreamResponse> {
+  #send(call: Call, token: string, options: CallOptions, attempt: number): Promise<UpstreamResponse> {
     const hasBody = call.json !== undefined;
     const request: UpstreamRequest = {
       route: call.route,
@@ -229,7 +231,8 @@ export class UserApiClient implements UserApi {
       },
       body: hasBody ? JSON.stringify(call.json) : undefined,
       timeoutMs: this.#timeoutMs,
-      signal,
+      signal: options.signal,
+      requestId: options.requestId,
       attempt,
       ...(call.batchSize === undefined ? {} : { batchSize: call.batchSize }),
     };

@@ -14,6 +14,8 @@ export interface CallOptions {
    * refuses it (rejects) when the org's budget is spent; the read then fails as its attempt did.
    */
   beforeRetry?: (route: string) => Promise<void>;
+  /** For log lines only: the request the call serves (absent on calls shared by several requests). */
+  requestId?: string;
 }
 
 /**
