@@ -98,13 +98,12 @@ export class UserApiClient implements UserApi {
 
     // One failed chunk fails the lookup, so the other chunks are cancelled rather than left running.
     // (One chunk, the usual case, has no siblings: its own signal will do.)
-    const siblings = new AbortController();
-    const signal =
-      chunks.length === 1
-        ? options.signal
-        : options.signal
-          ? AbortSignal.any([options.signal, siblings.signal])
-          : siblings.signal;
+    const siblings = chunks.length === 1 ? undefined : new AbortController();
+    const signal = !siblings
+      ? options.signal
+      : options.signal
+        ? AbortSignal.any([options.signal, siblings.signal])
+        : siblings.signal;
     let pages: User[][];
     try {
       pages = await Promise.all(
@@ -129,7 +128,7 @@ export class UserApiClient implements UserApi {
         }),
       );
     } catch (error) {
-      siblings.abort();
+      siblings?.abort();
       throw error;
     }
 
