@@ -17,16 +17,19 @@ const quick = process.argv.includes('--quick');
 // p99 (about 1,600 per target) within the 3 minutes.
 const DURATION_SEC = quick ? 2 : 10;
 /**
- * W1 before each target's first workload, unmeasured, by upstream delay. The gateway's code (Yoga,
- * graphql-js, undici) reaches V8's optimised tiers and its heap its working size only after some
- * 10,000 operations: warmed for 1 s, its W1 at 0 ms measured about half of what it serves 10 s later.
- * At 20 ms the figures are bound by the upstream's delay, not by the CPU. B1 and B2 get the same.
+ * W1 against each target (B2 and both gateways) before anything is measured, unmeasured, with the
+ * emulator at 0 ms whatever the delay measured after it. The gateway's code (Yoga, graphql-js,
+ * undici) reaches V8's optimised tiers and its heap its working size only after some 10,000
+ * operations: warmed for 1 s, its W1 at 0 ms measured about half of what it serves 10 s later. A
+ * warm-up at 20 or 100 ms would give it a few hundred: the half-load latencies and the 100 ms figure
+ * (bound by the CPU at 200 clients) then measured a process that had barely started. B1, the
+ * emulator, is warmed by all three. 4 s with --quick, to stay within its 3 minutes.
  */
-const WARMUP_SEC: Record<number, number> = { 0: 6, 20: 2 };
+const WARMUP_SEC = quick ? 4 : 6;
 /** Half load: every target in interleaved rounds of this length (see open-loop.ts). */
 const HALF_LOAD_ROUNDS = 4;
-/** Interleaved rounds per side of the compression figures. */
-const COMPRESSION_ROUNDS = 2;
+/** Interleaved rounds per side of the compression figures (one with --quick, for its 3 minutes). */
+const COMPRESSION_ROUNDS = quick ? 1 : 2;
 const HALF_LOAD_ROUND_SEC = quick ? 2 : 5;
 const DELAYS_MS = [0, 20];
 /**
@@ -140,6 +143,12 @@ async function control(emulatorUrl: string, method: string, path: string, body?:
   });
   if (!response.ok) throw new Error(`emulator ${method} ${path}: ${response.status}`);
   return response.json();
+}
+
+/** Every route of the emulator answers after `delayMs` (0: at once). */
+async function setDelay(emulatorUrl: string, delayMs: number): Promise<void> {
+  await control(emulatorUrl, 'DELETE', 'faults');
+  if (delayMs > 0) await control(emulatorUrl, 'POST', 'faults', { route: '*', delayMs });
 }
 
 async function tokenOf(emulatorUrl: string): Promise<string> {
@@ -378,6 +387,8 @@ interface DelayRun {
   peakRssMb: number;
   /** W1 at a fixed half load (open loop), per target. */
   halfLoad?: { rate: number; results: Record<Target, OpenLoopResult> };
+  /** W1 at FAR_DELAY_MS (run after the 20 ms figures, by the same processes). */
+  far?: FarFigures;
   /** The cached gateway's W1 and W2 with and without `accept-encoding: gzip, br`, interleaved. */
   compression?: Record<'W1' | 'W2', CompressionFigures>;
   /** The cached gateway's W1, W2 and W5 run a second time: its peak RSS before and after. */
@@ -393,7 +404,6 @@ async function runAt(delayMs: number): Promise<DelayRun> {
   const emulator = await startService('emulator-process.ts');
   const services: Service[] = [emulator];
   try {
-    if (delayMs > 0) await control(emulator.url, 'POST', 'faults', { route: '*', delayMs });
     const token = await tokenOf(emulator.url);
     const ids = await userIdsOf(emulator.url, token);
     const gateway = await startGateway(emulator.url);
@@ -421,8 +431,13 @@ async function runAt(delayMs: number): Promise<DelayRun> {
       return figures;
     };
     for (const [target, url, pid, workloads] of targets) {
-      // Unmeasured warm-up: JIT, connection pools and the token, so the first workload is not penalised.
-      await autocannon({ ...workload('W1', target, url, ids, token), duration: WARMUP_SEC[delayMs] ?? 2 });
+      // Unmeasured, at 0 ms (see WARMUP_SEC): JIT, heap, connection pools and the token. Right before
+      // the target's own workloads, so that the cached gateway's users are as fresh as they would be.
+      if (target !== 'B1') {
+        await setDelay(emulator.url, 0);
+        await autocannon({ ...workload('W1', target, url, ids, token), duration: WARMUP_SEC });
+      }
+      await setDelay(emulator.url, delayMs);
       run[target] = await pass(target, url, pid, workloads);
     }
     const result: DelayRun = { run, peakRssMb: 0 };
@@ -454,6 +469,9 @@ async function runAt(delayMs: number): Promise<DelayRun> {
         );
       }
       result.halfLoad = { rate, results };
+      // The same warm processes, with the upstream FAR_DELAY_MS away.
+      await setDelay(emulator.url, FAR_DELAY_MS);
+      result.far = await runFar(emulator.url, { gatewayNoCache: bare, B2: b2 }, ids, token);
     }
     result.peakRssMb = Math.max(memoryOf(gateway.pid).peakRssMb, memoryOf(bare.pid).peakRssMb);
     return result;
@@ -462,31 +480,27 @@ async function runAt(delayMs: number): Promise<DelayRun> {
   }
 }
 
-/** W1 uncached and B2 at FAR_DELAY_MS, FAR_CLIENTS connections each. */
-async function runFar(): Promise<Partial<Record<'gatewayNoCache' | 'B2', Figures>>> {
-  const emulator = await startService('emulator-process.ts');
-  const services: Service[] = [emulator];
-  try {
-    const token = await tokenOf(emulator.url);
-    const ids = await userIdsOf(emulator.url, token);
-    await control(emulator.url, 'POST', 'faults', { route: '*', delayMs: FAR_DELAY_MS });
-    const bare = await startGateway(emulator.url, { CACHE_ENABLED: 'false' });
-    const b2 = await startService('b2-proxy.ts', [emulator.url]);
-    services.push(bare, b2);
-    const figures: Partial<Record<'gatewayNoCache' | 'B2', Figures>> = {};
-    for (const [target, service] of [
-      ['gatewayNoCache', bare],
-      ['B2', b2],
-    ] as const) {
-      const options = { ...workload('W1', target, service.url, ids, token), connections: FAR_CLIENTS };
-      await autocannon({ ...options, duration: 2 });
-      figures[target] = await measure(emulator.url, options, service.pid);
-      console.log(`${FAR_DELAY_MS} ms ${target.padEnd(14)} W1  ${JSON.stringify(figures[target])}`);
-    }
-    return figures;
-  } finally {
-    for (const service of services.reverse()) await service.stop();
+type FarFigures = Partial<Record<'gatewayNoCache' | 'B2', Figures>>;
+
+/**
+ * W1 uncached and B2 with FAR_CLIENTS connections each, against the emulator already set to
+ * FAR_DELAY_MS. 2 s unmeasured first: the pools open the connections that many clients need.
+ */
+async function runFar(
+  emulatorUrl: string,
+  services: Record<'gatewayNoCache' | 'B2', Service>,
+  ids: string[],
+  token: string,
+): Promise<FarFigures> {
+  const figures: FarFigures = {};
+  for (const target of ['gatewayNoCache', 'B2'] as const) {
+    const service = services[target];
+    const options = { ...workload('W1', target, service.url, ids, token), connections: FAR_CLIENTS };
+    await autocannon({ ...options, duration: 2 });
+    figures[target] = await measure(emulatorUrl, options, service.pid);
+    console.log(`${FAR_DELAY_MS} ms ${target.padEnd(14)} W1  ${JSON.stringify(figures[target])}`);
   }
+  return figures;
 }
 
 interface CompressionFigures {
@@ -541,7 +555,7 @@ for (const delay of DELAYS_MS) {
   runs[delay] = delayRun.run;
   peakRssMb = Math.max(peakRssMb, delayRun.peakRssMb);
 }
-const far = await runFar();
+const far: FarFigures = delayRuns[20]?.far ?? {};
 
 const at0 = runs[0] as Run;
 const at20 = runs[20] as Run;
