@@ -17,13 +17,13 @@ const quick = process.argv.includes('--quick');
 // p99 (about 1,600 per target) within the 3 minutes.
 const DURATION_SEC = quick ? 2 : 10;
 /**
- * W1 against each target (B2 and both gateways) before anything is measured, unmeasured, with the
- * emulator at 0 ms whatever the delay measured after it. The gateway's code (Yoga, graphql-js,
- * undici) reaches V8's optimised tiers and its heap its working size only after some 10,000
- * operations: warmed for 1 s, its W1 at 0 ms measured about half of what it serves 10 s later. A
- * warm-up at 20 or 100 ms would give it a few hundred: the half-load latencies and the 100 ms figure
- * (bound by the CPU at 200 clients) then measured a process that had barely started. B1, the
- * emulator, is warmed by all three. 4 s with --quick, to stay within its 3 minutes.
+ * W1 against each target but B1, unmeasured, right before its own workloads, with the emulator at
+ * 0 ms whatever the delay measured next. The gateway's code (Yoga, graphql-js, undici) reaches V8's
+ * optimised tiers and its heap its working size only after some 10,000 operations: warmed for 1 s,
+ * its W1 at 0 ms measured about half of what it serves 10 s later. A warm-up at 20 or 100 ms would
+ * give it a few hundred: the half-load latencies and the 100 ms figure (bound by the CPU at 200
+ * clients) then measured a process that had barely started. B1, the emulator, is measured last, warm
+ * from serving the three others. 4 s with --quick, for its 3 minutes.
  */
 const WARMUP_SEC = quick ? 4 : 6;
 /** Half load: every target in interleaved rounds of this length (see open-loop.ts). */
@@ -411,11 +411,12 @@ async function runAt(delayMs: number): Promise<DelayRun> {
     const b2 = await startService('b2-proxy.ts', [emulator.url]);
     services.push(gateway, bare, b2);
     const run: Run = { gateway: {}, gatewayNoCache: {}, B1: {}, B2: {} };
+    // B1 last: the emulator it measures has served the others' warm-ups and workloads by then.
     const targets: [Target, string, number | undefined, readonly Workload[]][] = [
-      ['B1', emulator.url, undefined, WORKLOADS],
       ['B2', b2.url, b2.pid, WORKLOADS],
       ['gatewayNoCache', bare.url, bare.pid, ['W1', 'W2', 'W5']],
       ['gateway', gateway.url, gateway.pid, WORKLOADS],
+      ['B1', emulator.url, undefined, WORKLOADS],
     ];
     const pass = async (
       target: Target,
