@@ -5,7 +5,7 @@ export type { Logger };
 // The request id reaches the lines written far from the request (the upstream client) as data: the
 // context's `calls` options carry it to every upstream call of the operation. Not an
 // AsyncLocalStorage: on Node 20 and 22 one turns on a hook for every promise of the process, which
-// cost 8-10% of the CPU of an uncached operation (bench/README.md).
+// cost 4-10% of the CPU of an uncached operation there (bench/README.md).
 
 /**
  * Paths pino blanks in every log line, wherever a caller puts them: credentials must never reach a
