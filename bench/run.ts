@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Options, type Request } from 'autocannon';
+import { startProdFlags } from '../test/support/built-gateway.js';
 import { openLoop, type OpenLoopResult } from './open-loop.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -49,11 +50,7 @@ interface Service {
 }
 
 // The node flags of `npm start` (its `start:prod` script), so the heap limit measured is the shipped one.
-const GATEWAY_ARGS = (
-  JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-).scripts['start:prod']
-  ?.split(/\s+/)
-  .slice(1) ?? ['dist/main.js'];
+const GATEWAY_ARGS = [...startProdFlags(), 'dist/main.js'];
 
 /** Waits for the first stdout line of `child` that matches `pattern`; its first group is the URL. */
 async function urlOf(child: ChildProcess, name: string, pattern: RegExp): Promise<string> {
