@@ -23,6 +23,7 @@ import {
 import { NOOP_EVENTS } from './events.js';
 import type { UpstreamEvents } from './events.js';
 import { abortReason, DeadlineExceededError } from './abort.js';
+import { RetryBudget } from './retry-budget.js';
 import type { ReadPolicy } from './user-api-client.js';
 
 export interface RetryOptions {
@@ -131,50 +132,6 @@ export class CircuitBreaker {
     if (this.#state === state) return;
     this.#state = state;
     this.#events.breakerState({ state });
-  }
-}
-
-/** Retries may be at most `ratio` of the requests of the last window, plus a floor. */
-export class RetryBudget {
-  readonly #ratio: number;
-  readonly #floor: number;
-  readonly #windowMs: number;
-  readonly #now: () => number;
-  // Timestamps, oldest first; pruned on every use, so they hold one window at most.
-  #requests: number[] = [];
-  #retries: number[] = [];
-
-  constructor(options: { ratio: number; minRetries: number; windowMs: number; now: () => number }) {
-    this.#ratio = options.ratio;
-    this.#floor = options.minRetries;
-    this.#windowMs = options.windowMs;
-    this.#now = options.now;
-  }
-
-  recordRequest(): void {
-    this.#prune();
-    this.#requests.push(this.#now());
-  }
-
-  /** Takes one retry from the budget; false when it is spent. */
-  tryRetry(): boolean {
-    this.#prune();
-    if (this.#retries.length >= this.#floor + this.#ratio * this.#requests.length) return false;
-    this.#retries.push(this.#now());
-    return true;
-  }
-
-  #prune(): void {
-    const since = this.#now() - this.#windowMs;
-    const firstKept = (list: number[]) => {
-      let i = 0;
-      while (i < list.length && (list[i] ?? 0) <= since) i++;
-      return i;
-    };
-    const r = firstKept(this.#requests);
-    if (r > 0) this.#requests = this.#requests.slice(r);
-    const t = firstKept(this.#retries);
-    if (t > 0) this.#retries = this.#retries.slice(t);
   }
 }
 

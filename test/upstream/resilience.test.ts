@@ -14,6 +14,7 @@ import type { UpstreamEvents } from '../../src/upstream/events.js';
 import { DeadlineExceededError } from '../../src/upstream/abort.js';
 import { CircuitBreaker, CircuitOpenError, createResilience } from '../../src/upstream/resilience.js';
 import type { ResilienceOptions } from '../../src/upstream/resilience.js';
+import { RetryBudget } from '../../src/upstream/retry-budget.js';
 
 /** Everything the policy reports, in order. */
 function recorder() {
@@ -219,6 +220,35 @@ describe('retry budget', () => {
     expect((await h.read([s503(), s503(), s503()])).calls).toBe(1);
     h.advance(10_001);
     expect((await h.read([s503(), s503(), s503()])).calls).toBe(3);
+  });
+});
+
+describe('RetryBudget', () => {
+  it('counts exactly the requests of the last window, also after dropping the expired ones', () => {
+    let now = 0;
+    // ratio 1, no floor: exactly as many retries as requests in the window.
+    const budget = new RetryBudget({ ratio: 1, minRetries: 0, windowMs: 1000, now: () => now });
+    const retriesAllowed = () => {
+      let n = 0;
+      while (budget.tryRetry()) n++;
+      return n;
+    };
+    // 300 requests 10 ms apart (0 … 2,990): the window at 2,990 holds those after 1,990.
+    for (let i = 0; i < 300; i++) {
+      now = i * 10;
+      budget.recordRequest();
+    }
+    expect(retriesAllowed()).toBe(100);
+    // 50 more (3,000 … 3,490); at 3,490 the window holds 2,500 … 3,490 and the retries at 2,990.
+    for (let i = 300; i < 350; i++) {
+      now = i * 10;
+      budget.recordRequest();
+    }
+    expect(retriesAllowed()).toBe(0);
+    now = 3990; // the retries of 2,990 and the requests up to 2,990 have left the window
+    expect(retriesAllowed()).toBe(50);
+    now = 5000;
+    expect(retriesAllowed()).toBe(0);
   });
 });
 
