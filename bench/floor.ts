@@ -1,0 +1,199 @@
+// npm run bench:floor: what a GraphQL server costs before the gateway adds anything. CPU per operation
+// and throughput of W1 (`user(id)`) and W2 (`users(ids)` of 100) at 0 ms, uncached, for:
+//   gateway  dist/main.js as `npm start` runs it, CACHE_ENABLED=false;
+//   B3       graphql-yoga with its defaults and one resolver per Query field (graphql-baselines.ts);
+//   B4       node:http + graphql-js, documents cached by text (graphql-baselines.ts);
+//   B2       the bare REST proxy of `npm run bench` (b2-proxy.ts).
+// All four make the same upstream calls. Interleaved rounds (the order reversed every other round),
+// medians. On Linux with 2+ CPUs and `taskset`, the target measured runs on CPU 1 and everything else
+// (emulator, load) on CPU 0, so CPU per operation is the target's own; otherwise it says so. No
+// assertions: it measures and writes bench/results/floor.{json,md}. See bench/README.md.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import autocannon, { type Request } from 'autocannon';
+import {
+  USER,
+  USERS,
+  root,
+  round,
+  startGateway,
+  startService,
+  tokenOf,
+  userIdsOf,
+  type Service,
+} from './services.js';
+
+const ROUNDS = 4;
+const SECONDS = 4;
+// Per target: W1 then W2, unmeasured. The gateway reaches its steady cost only after some 10,000
+// operations (see bench/README.md, Method).
+const WARMUP_SEC = { W1: 8, W2: 3 };
+const TARGETS = ['gateway', 'B3', 'B4', 'B2'] as const;
+const WORKLOADS = ['W1', 'W2'] as const;
+type Target = (typeof TARGETS)[number];
+type Workload = (typeof WORKLOADS)[number];
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const pinned = process.platform === 'linux' && cpus().length >= 2 && hasTaskset();
+/** Every thread of `pid` on `cpu`. */
+const pin = (pid: number, cpu: number) => {
+  if (pinned) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+};
+const TICKS_PER_SEC = pinned ? Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) : 100;
+/** User + system CPU seconds of a process so far (Linux /proc). */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SEC;
+}
+
+const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)] as T;
+
+/** One request of `workload` against `target`, made afresh for each call. */
+function requestOf(target: Target, workload: Workload, ids: string[]): Request {
+  const start = Math.floor(Math.random() * (ids.length - 100));
+  const window = ids.slice(start, start + 100);
+  if (target === 'B2') {
+    return workload === 'W1'
+      ? { method: 'GET', path: `/user?id=${encodeURIComponent(pick(ids))}` }
+      : { method: 'GET', path: `/users?ids=${window.map(encodeURIComponent).join(',')}` };
+  }
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(
+      workload === 'W1'
+        ? { query: USER, variables: { id: pick(ids) } }
+        : { query: USERS, variables: { ids: window } },
+    ),
+  };
+}
+
+async function load(service: Service, target: Target, workload: Workload, ids: string[], seconds: number) {
+  const before = pinned ? cpuSecondsOf(service.pid) : 0;
+  const result = await autocannon({
+    url: service.url,
+    connections: 10,
+    duration: seconds,
+    requests: [{ setupRequest: (req) => ({ ...req, ...requestOf(target, workload, ids) }) }],
+  });
+  const ops = Math.max(1, result.requests.total);
+  return {
+    rps: Math.round((result.requests.average * result['2xx']) / ops),
+    cpuMsPerOp: pinned ? round(((cpuSecondsOf(service.pid) - before) * 1000) / ops, 2) : null,
+    failed: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+/** The same `user(id)` from every GraphQL target: they must do the same work to be compared. */
+async function sameAnswers(services: Record<Target, Service>, id: string): Promise<void> {
+  const answers = new Map<string, string>();
+  for (const target of ['gateway', 'B3', 'B4'] as const) {
+    const response = await fetch(services[target].url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: USER, variables: { id } }),
+    });
+    answers.set(target, JSON.stringify(await response.json()));
+  }
+  if (new Set(answers.values()).size !== 1) {
+    throw new Error(`the targets answer differently: ${JSON.stringify(Object.fromEntries(answers))}`);
+  }
+}
+
+interface Figures {
+  rps: number;
+  vsB2: number;
+  cpuMsPerOp: number | null;
+  failed: number;
+  rounds: { rps: number[]; cpuMsPerOp: number[] };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+execFileSync('npm', ['run', '--silent', 'build:emit'], { cwd: root, stdio: 'inherit' });
+pin(process.pid, 0);
+const emulator = await startService('emulator-process.ts');
+pin(emulator.pid, 0);
+const token = await tokenOf(emulator.url);
+const ids = await userIdsOf(emulator.url, token);
+const services: Record<Target, Service> = {
+  gateway: await startGateway(emulator.url, { CACHE_ENABLED: 'false' }),
+  B3: await startService('graphql-baselines.ts', [emulator.url, 'yoga']),
+  B4: await startService('graphql-baselines.ts', [emulator.url, 'graphql-js']),
+  B2: await startService('b2-proxy.ts', [emulator.url]),
+};
+try {
+  for (const service of Object.values(services)) pin(service.pid, 1);
+  await sameAnswers(services, ids[0] ?? '');
+  console.log(
+    pinned ? 'Pinned: targets on CPU 1, emulator and load on CPU 0.' : 'NOT pinned: CPU per op not measured.',
+  );
+  for (const target of TARGETS) {
+    for (const workload of WORKLOADS) await load(services[target], target, workload, ids, WARMUP_SEC[workload]);
+  }
+  const samples: Record<string, { rps: number[]; cpu: number[]; failed: number }> = {};
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const workload of WORKLOADS) {
+      const order = r % 2 ? [...TARGETS].reverse() : [...TARGETS];
+      for (const target of order) {
+        const figures = await load(services[target], target, workload, ids, SECONDS);
+        const s = (samples[`${workload} ${target}`] ??= { rps: [], cpu: [], failed: 0 });
+        s.rps.push(figures.rps);
+        if (figures.cpuMsPerOp !== null) s.cpu.push(figures.cpuMsPerOp);
+        s.failed += figures.failed;
+      }
+    }
+  }
+  const figures = {} as Record<Workload, Record<Target, Figures>>;
+  for (const workload of WORKLOADS) {
+    const b2 = median(samples[`${workload} B2`]?.rps ?? []);
+    figures[workload] = {} as Record<Target, Figures>;
+    for (const target of TARGETS) {
+      const s = samples[`${workload} ${target}`] ?? { rps: [], cpu: [], failed: 0 };
+      const rps = median(s.rps);
+      figures[workload][target] = {
+        rps,
+        vsB2: round(rps / Math.max(1, b2), 2),
+        cpuMsPerOp: pinned ? median(s.cpu) : null,
+        failed: s.failed,
+        rounds: { rps: s.rps, cpuMsPerOp: s.cpu },
+      };
+    }
+  }
+  const machine = `Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${pinned ? 'pinned' : 'not pinned'}`;
+  const rows = WORKLOADS.flatMap((workload) =>
+    TARGETS.map((target) => {
+      const f = figures[workload][target];
+      return `| ${workload} | ${target} | ${f.rps} | ${f.vsB2}× | ${f.cpuMsPerOp ?? '–'} | ${f.failed} |`;
+    }),
+  );
+  const md = [
+    `# npm run bench:floor`,
+    '',
+    `${machine}; ${ROUNDS} interleaved rounds of ${SECONDS} s, 10 connections, upstream at 0 ms; medians.`,
+    '',
+    '| workload | target | req/s | vs B2 | CPU-ms per op | failed |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+  ].join('\n');
+  const out = join(root, 'bench', 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(
+    join(out, 'floor.json'),
+    `${JSON.stringify({ machine, rounds: ROUNDS, seconds: SECONDS, figures }, null, 2)}\n`,
+  );
+  writeFileSync(join(out, 'floor.md'), md);
+  console.log(md);
+} finally {
+  await Promise.all([...Object.values(services), emulator].map((s) => s.stop()));
+}
