@@ -20,7 +20,7 @@ export interface Service {
 const GATEWAY_ARGS = [...startProdFlags(), 'dist/main.js'];
 
 /** Waits for the first stdout line of `child` that matches `pattern`; its first group is the URL. */
-export async function urlOf(child: ChildProcess, name: string, pattern: RegExp): Promise<string> {
+async function urlOf(child: ChildProcess, name: string, pattern: RegExp): Promise<string> {
   const lines = createInterface({ input: child.stdout! });
   try {
     return await new Promise<string>((resolve, reject) => {
@@ -36,7 +36,7 @@ export async function urlOf(child: ChildProcess, name: string, pattern: RegExp):
   }
 }
 
-export function service(child: ChildProcess, url: string): Service {
+function service(child: ChildProcess, url: string): Service {
   return {
     url,
     pid: child.pid!,
