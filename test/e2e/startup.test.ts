@@ -8,7 +8,7 @@ import { ORG_1_ID, ORG_2_ID } from '../../src/emulator/demo-clients.js';
 import { SHORT_LIVED, builtMain } from '../support/built-gateway.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { emulatorJwtEnv } from '../support/auth.js';
-import { freePort } from '../support/net.js';
+import { REFUSED_PORT } from '../support/net.js';
 
 interface Outcome {
   code: number | null;
@@ -137,9 +137,9 @@ describe('AUTH_MODE=jwt: the gateway’s organisation at start', () => {
   });
 
   it('an upstream out of reach: a warning, and the gateway listens', async () => {
-    const port = await freePort();
-
-    const outcome = await run(jwtOver(`http://127.0.0.1:${port}`, { UPSTREAM_RETRY_MAX_ATTEMPTS: '1' }));
+    const outcome = await run(
+      jwtOver(`http://127.0.0.1:${REFUSED_PORT}`, { UPSTREAM_RETRY_MAX_ATTEMPTS: '1' }),
+    );
     expect(outcome.listened).toBe(true);
     expect(outcome.stdout).toContain('"event":"gateway_org_pending"');
   });

@@ -5,7 +5,7 @@ import { json, startStubServer, STUB_TOKEN, wireUser } from '../support/stub-ser
 import type { StubServer } from '../support/stub-server.js';
 import { codeOf, ResponseLog, startResilientGateway } from '../support/resilient-gateway.js';
 import type { ResilientGateway } from '../support/resilient-gateway.js';
-import { freePort } from '../support/net.js';
+import { REFUSED_PORT } from '../support/net.js';
 
 const log = new ResponseLog();
 let stub: StubServer;
@@ -155,7 +155,7 @@ describe('a client that disconnects', () => {
 
 describe('connection refused', () => {
   it('a closed port is UPSTREAM_UNAVAILABLE without the host', async () => {
-    const port = await freePort();
+    const port = REFUSED_PORT;
     const refused = await startResilientGateway({ upstream: { baseUrl: `http://127.0.0.1:${port}` } });
     try {
       const response = await log.post(refused, USERS(['a']));

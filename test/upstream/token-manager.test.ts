@@ -14,7 +14,7 @@ import { call } from '../support/rest.js';
 import { startTestEmulator } from '../support/emulator.js';
 import type { TestEmulator } from '../support/emulator.js';
 import { LeakGuard, UPSTREAM_BODY_MARKERS } from '../support/leak-guard.js';
-import { freePort } from '../support/net.js';
+import { REFUSED_PORT } from '../support/net.js';
 
 const guard = new LeakGuard();
 let emulator: TestEmulator;
@@ -222,7 +222,7 @@ describe('TokenManager: failures', () => {
   });
 
   it('a closed port gives UpstreamUnavailableError, and no retry storm', async () => {
-    const port = await freePort();
+    const port = REFUSED_PORT;
     const http = pool(`http://127.0.0.1:${port}`);
     guard.secret(`127.0.0.1:${port}`);
     const clock = fakeClock();

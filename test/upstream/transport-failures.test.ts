@@ -12,7 +12,7 @@ import { UserApiClient } from '../../src/upstream/user-api-client.js';
 import { startTestEmulator } from '../support/emulator.js';
 import type { TestEmulator } from '../support/emulator.js';
 import { LeakGuard, UPSTREAM_BODY_MARKERS } from '../support/leak-guard.js';
-import { freePort } from '../support/net.js';
+import { REFUSED_PORT } from '../support/net.js';
 
 const guard = new LeakGuard();
 let emulator: TestEmulator;
@@ -170,7 +170,7 @@ describe('caller abort', () => {
 
 describe('connection refused', () => {
   it('is UpstreamUnavailableError for API calls', async () => {
-    const url = `http://127.0.0.1:${await freePort()}`;
+    const url = `http://127.0.0.1:${REFUSED_PORT}`;
     guard.secret(new URL(url).host);
     const pool = new UpstreamHttp({ baseUrl: url });
     try {
