@@ -21,6 +21,7 @@ import { openLoop } from './open-loop.js';
 import {
   USER,
   USERS,
+  pick,
   root,
   round,
   setDelay,
@@ -64,8 +65,6 @@ function cpuSecondsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SEC;
 }
-
-const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)] as T;
 
 /** One request of `workload` against `target`, made afresh for each call. */
 function requestOf(target: Target, workload: Workload, ids: string[]): Request {
@@ -134,16 +133,23 @@ execFileSync('npm', ['run', '--silent', 'build:emit'], { cwd: root, stdio: 'inhe
 pin(process.pid, 0);
 const emulator = await startService('emulator-process.ts');
 const emulatorUrl = emulator.url;
-pin(emulator.pid, 0);
-const token = await tokenOf(emulator.url);
-const ids = await userIdsOf(emulator.url, token);
-const services: Record<Target, Service> = {
-  gateway: await startGateway(emulator.url, { CACHE_ENABLED: 'false' }),
-  B3: await startService('graphql-baselines.ts', [emulator.url, 'yoga']),
-  B4: await startService('graphql-baselines.ts', [emulator.url, 'graphql-js']),
-  B2: await startService('b2-proxy.ts', [emulator.url]),
+/** Every process started, stopped at the end even when a later start fails. */
+const started: Service[] = [emulator];
+const start = async (starting: Promise<Service>) => {
+  const service = await starting;
+  started.push(service);
+  return service;
 };
 try {
+  pin(emulator.pid, 0);
+  const token = await tokenOf(emulator.url);
+  const ids = await userIdsOf(emulator.url, token);
+  const services: Record<Target, Service> = {
+    gateway: await start(startGateway(emulator.url, { CACHE_ENABLED: 'false' })),
+    B3: await start(startService('graphql-baselines.ts', [emulator.url, 'yoga'])),
+    B4: await start(startService('graphql-baselines.ts', [emulator.url, 'graphql-js'])),
+    B2: await start(startService('b2-proxy.ts', [emulator.url])),
+  };
   for (const service of Object.values(services)) pin(service.pid, 1);
   await sameAnswers(services, ids[0] ?? '');
   console.log(
@@ -245,5 +251,5 @@ try {
   writeFileSync(join(out, 'floor.md'), md);
   console.log(md);
 } finally {
-  await Promise.all([...Object.values(services), emulator].map((s) => s.stop()));
+  await Promise.all(started.map((service) => service.stop()));
 }

@@ -13,6 +13,7 @@ import {
   USERS,
   control,
   memoryOf,
+  pick,
   root,
   round,
   setDelay,
@@ -62,7 +63,6 @@ const SEARCH = `query($q: String) { searchUsers(filter: { query: $q }, first: 50
 const UPDATE = `mutation($id: ID!, $nick: String) { updateUser(id: $id, input: { nick: $nick }) { ... on UpdateUserSuccess { user { ${FIELDS} } } } }`;
 const LETTERS = 'aeinorst'.split('');
 
-const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)] as T;
 const window100 = (ids: string[]) => {
   const start = Math.floor(Math.random() * (ids.length - 100));
   return ids.slice(start, start + 100);

@@ -49,7 +49,7 @@ function service(child: ChildProcess, url: string): Service {
   };
 }
 
-/** A helper of the benchmark (emulator, B2) from bench/, printing {"url": ...} first. */
+/** A helper of the benchmark (the emulator, B2, B3, B4) from bench/, printing {"url": ...} first. */
 export async function startService(script: string, args: string[] = []): Promise<Service> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, script), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -142,3 +142,5 @@ export async function userIdsOf(emulatorUrl: string, token: string): Promise<str
 export const FIELDS = 'id email name nick role enabled createdAt lastLoginAt';
 export const USER = `query($id: ID!) { user(id: $id) { ${FIELDS} } }`;
 export const USERS = `query($ids: [ID!]!) { users(ids: $ids) { ${FIELDS} } }`;
+
+export const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)] as T;
